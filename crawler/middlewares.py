@@ -1,0 +1,65 @@
+"""Downloader middleware that keeps the crawler from being turned against private networks."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+from urllib.parse import urlsplit
+
+from scrapy.exceptions import IgnoreRequest
+
+logger = logging.getLogger(__name__)
+
+
+class PrivateAddressGuard:
+    """Refuse non-http(s) URLs and hosts resolving to loopback, private, link-local or reserved addresses.
+
+    Every redirect hop is a new request through this middleware, so a public page redirecting to an
+    internal one is refused too. `TALENTWATCH_ALLOW_PRIVATE` = True allows everything; a list of networks
+    allows just those (tests and the demo allow 127.0.0.1/32).
+    """
+
+    def __init__(self, allow: bool | list[str], stats=None):  # noqa: ANN001 - Scrapy stats collector
+        self.allow_all = allow is True
+        self.allowed = [] if allow in (True, False, None) else [ipaddress.ip_network(n, strict=False) for n in allow]
+        self.stats = stats
+        self._cache: dict[str, list[ipaddress._BaseAddress]] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler):  # noqa: ANN001, ANN206
+        return cls(crawler.settings.get("TALENTWATCH_ALLOW_PRIVATE"), crawler.stats)
+
+    def _addresses(self, host: str) -> list[ipaddress._BaseAddress]:
+        if host not in self._cache:
+            try:
+                self._cache[host] = [ipaddress.ip_address(host)]
+            except ValueError:
+                try:
+                    infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+                except OSError:
+                    self._cache[host] = []  # let the downloader report the DNS failure
+                else:
+                    self._cache[host] = [ipaddress.ip_address(i[4][0].split("%")[0]) for i in infos]
+        return self._cache[host]
+
+    def _refuse(self, request, reason: str) -> None:  # noqa: ANN001
+        if self.stats:
+            self.stats.inc_value("talentwatch/blocked_requests")
+        logger.warning("refused %s: %s", request.url, reason)
+        raise IgnoreRequest(f"refused {request.url}: {reason}")
+
+    def process_request(self, request, spider=None):  # noqa: ANN001, ANN201
+        parts = urlsplit(request.url)
+        if parts.scheme not in ("http", "https"):
+            self._refuse(request, f"scheme {parts.scheme!r} is not http or https")
+        if self.allow_all or not parts.hostname:
+            return None
+        host = parts.hostname.strip("[]")
+        for address in self._addresses(host):
+            if address.is_global:
+                continue
+            if any(address in net for net in self.allowed):
+                continue
+            self._refuse(request, f"{host} resolves to non-public address {address}")
+        return None

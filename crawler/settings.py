@@ -1,0 +1,40 @@
+"""Scrapy settings of the talentwatch project (`scrapy.cfg` points here).
+
+`talentwatch crawl` overrides the per-run values (database, delay, user agent, allowed private
+networks) from the sources file at command-line priority.
+"""
+
+BOT_NAME = "talentwatch"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+ADDONS = {}
+
+USER_AGENT = "talentwatch/0.1 (+https://github.com/talentwatch/talentwatch)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = False
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+REDIRECT_MAX_TIMES = 5
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "WARNING"
+FEED_EXPORT_ENCODING = "utf-8"
+
+DOWNLOADER_MIDDLEWARES = {
+    # Before robots.txt and everything else, so no request of any kind reaches a forbidden address.
+    "crawler.middlewares.PrivateAddressGuard": 50,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.StorePipeline": 300,
+}
+
+# talentwatch's own settings
+TALENTWATCH_DB = "talentwatch.db"
+TALENTWATCH_ALLOW_PRIVATE = []  # True, or CIDR networks that may be reached although private
+TALENTWATCH_MAX_PAGES = 5  # listing pagination depth

@@ -1,0 +1,192 @@
+"""One entry point: raw documents in, article records (the extraction contract of DESIGN.md) out."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from spacy.language import Language
+
+from extract import EXTRACTOR_VERSION
+from extract.entities import entities_from_doc
+from extract.events import events_from_sentence
+from extract.figures import figures_from_sentence
+from extract.lang import SUPPORTED, detect_language
+from extract.nlp import Gazetteer, build_pipeline
+from extract.relevance import fold, score_relevance
+from extract.text import document_from_content
+
+CONTRACT_KEYS = ("path", "url", "title", "lang", "published", "relevant", "relevance", "entities", "figures", "events")
+SUBJECT_KINDS = ("program", "agency", "org")
+FIGURE_KEYS = (
+    "kind", "value", "min", "max", "unit", "currency", "period", "what", "approx", "iso",
+    "subject", "text", "start", "end", "sentence", "label",
+)  # fmt: skip
+
+
+@dataclass
+class Resources:
+    """Everything extraction needs, built once per process: pipelines, gazetteer, topic rules."""
+
+    gazetteer: Gazetteer
+    topics: dict[str, Any]
+    blank: bool = False
+    pipelines: dict[str, Language] = field(default_factory=dict)
+
+    def pipeline(self, lang: str) -> Language:
+        if lang not in self.pipelines:
+            self.pipelines[lang] = build_pipeline(lang, self.gazetteer, blank=self.blank)
+        return self.pipelines[lang]
+
+
+def _published(value: Any) -> str | None:
+    if not value:
+        return None
+    m = re.match(r"(\d{4}-\d{2}-\d{2})", str(value))
+    return m.group(1) if m else None
+
+
+def prepare(item: dict[str, Any]) -> dict[str, Any] | None:
+    """Text and metadata of one raw item; falls back to the feed entry when the page has no article."""
+    feed = item.get("feed_entry") or {}
+    doc = None
+    if item.get("content"):
+        doc = document_from_content(item["content"], item.get("url"))
+    if doc is None and (feed.get("title") or feed.get("summary")):
+        doc = {
+            "title": feed.get("title"),
+            "text": "\n".join(x for x in (feed.get("title"), feed.get("summary")) if x),
+            "published": None,
+            "author": None,
+            "sitename": None,
+            "description": feed.get("summary"),
+        }
+    if doc is None:
+        return None
+    doc["published"] = _published(doc.get("published")) or _published(feed.get("published"))
+    if not doc.get("title") and feed.get("title"):
+        doc["title"] = feed["title"]
+    forced = item.get("force_lang")
+    doc["lang"] = forced if forced in SUPPORTED else detect_language(doc["text"], item.get("lang"))
+    doc["path"] = item.get("path")
+    doc["url"] = item.get("url")
+    return doc
+
+
+def _nearest_subject(start: int, end: int, entities: list[dict[str, Any]], lo: int, hi: int) -> str | None:
+    """The initiative named closest to a figure in its sentence; programmes first, then agencies, orgs."""
+    for kind in SUBJECT_KINDS:
+        best, best_distance = None, None
+        for e in entities:
+            if e["kind"] != kind or not e.get("known"):
+                continue
+            for s, t in e["spans"]:
+                if s >= lo and t <= hi:
+                    distance = max(s - end, start - t, 0)
+                    if best_distance is None or distance < best_distance:
+                        best, best_distance = e["name"], distance
+        if best:
+            return best
+    return None
+
+
+def _main_initiative(entities: list[dict[str, Any]]) -> str | None:
+    for kind in SUBJECT_KINDS:
+        known = [e for e in entities if e["kind"] == kind and e.get("known")]
+        if known:
+            return max(known, key=lambda e: (e["mentions"], -e["spans"][0][0]))["name"]
+    return None
+
+
+def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[str, Any]:
+    """Entities, figures, events and relevance of one prepared document."""
+    text, lang = doc["text"], doc["lang"]
+    entities = entities_from_doc(spacy_doc, resources.gazetteer)
+    for e in entities:
+        e["known"] = e["name"] in resources.gazetteer.entities
+    main = _main_initiative(entities)
+    published = doc.get("published")
+    default_year = int(published[:4]) if published else None
+    figures: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    seen_figures: set[tuple[str, str, str]] = set()
+    seen_events: set[tuple[str, str]] = set()
+    for sent in spacy_doc.sents:
+        sentence = sent.text.strip()
+        if not sentence:
+            continue
+        offset = sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
+        lo, hi = offset, offset + len(sentence)
+        sentence_figures = []
+        for f in figures_from_sentence(sentence, lang, default_year):
+            if f["kind"] == "date" and f.get("iso") == published:
+                continue  # the byline's publication date is metadata, not a fact of the story
+            key = (fold(sentence), f["text"], f["kind"])
+            if key in seen_figures:
+                continue  # the same figure in a repeated paragraph is reported once
+            seen_figures.add(key)
+            f["start"] += offset
+            f["end"] += offset
+            f["subject"] = _nearest_subject(f["start"], f["end"], entities, lo, hi) or main
+            f["sentence"] = sentence
+            f.setdefault("iso", None)
+            sentence_figures.append({k: f.get(k) for k in FIGURE_KEYS})
+        figures.extend(sentence_figures)
+        named = _nearest_subject(lo, lo, entities, lo, hi)
+        dates = [f["iso"] for f in sentence_figures if f["kind"] == "date" and f.get("iso")]
+        for event in events_from_sentence(
+            sentence, lang, resources.topics, subject=named or main, date=dates[0] if dates else published,
+            has_figure=bool(sentence_figures), names_initiative=bool(named),
+        ):  # fmt: skip
+            key = (event["type"], fold(sentence))
+            if key not in seen_events:
+                seen_events.add(key)
+                events.append(event)
+    program_named = any(e["kind"] == "program" and e["known"] for e in entities)
+    relevance, relevant = score_relevance(f"{doc.get('title') or ''}\n{text}", lang, resources.topics, program_named)
+    content_hash = hashlib.sha256(" ".join(fold(text).split()).encode("utf-8")).hexdigest()
+    return {
+        "path": doc.get("path"),
+        "url": doc.get("url"),
+        "title": doc.get("title"),
+        "lang": lang,
+        "published": published,
+        "relevant": relevant,
+        "relevance": relevance,
+        "entities": [{k: e[k] for k in ("name", "kind", "country", "surface", "mentions")} for e in entities],
+        "figures": figures,
+        "events": events,
+        "text": text,
+        "description": doc.get("description"),
+        "author": doc.get("author"),
+        "sitename": doc.get("sitename"),
+        "content_hash": content_hash,
+        "extractor_version": EXTRACTOR_VERSION,
+    }
+
+
+def extract_documents(items: Iterable[dict[str, Any]], resources: Resources, batch_size: int = 16) -> list[dict[str, Any] | None]:
+    """Records for raw items, in input order; None where an item has no extractable text.
+
+    Each item: {"content": str|bytes, "url", "path", "lang" (hint), "force_lang", "feed_entry"}.
+    Documents are grouped by language and run through `nlp.pipe` in batches.
+    """
+    prepared = [prepare(item) for item in items]
+    results: list[dict[str, Any] | None] = [None] * len(prepared)
+    for lang in SUPPORTED:
+        indexes = [i for i, d in enumerate(prepared) if d is not None and d["lang"] == lang]
+        if not indexes:
+            continue
+        nlp = resources.pipeline(lang)
+        texts = (prepared[i]["text"] for i in indexes)
+        for i, spacy_doc in zip(indexes, nlp.pipe(texts, batch_size=batch_size), strict=True):
+            results[i] = analyse(prepared[i], spacy_doc, resources)
+    return results
+
+
+def to_contract(record: dict[str, Any]) -> dict[str, Any]:
+    """The JSON object `talentwatch extract` prints for one input."""
+    return {k: record.get(k) for k in CONTRACT_KEYS}

@@ -1,0 +1,112 @@
+"""Calendar dates in French and English text, found so they can be reported and masked before counting.
+
+"15 mars 2025" must be one date, not the counts 15 and 2025; a bare year is masked but not reported,
+because it usually qualifies another figure ("the 2025 budget") rather than stating a date.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+FR_MONTHS = {
+    "janvier": 1, "janv": 1, "février": 2, "fevrier": 2, "févr": 2, "fevr": 2, "mars": 3, "avril": 4, "avr": 4,
+    "mai": 5, "juin": 6, "juillet": 7, "juil": 7, "août": 8, "aout": 8, "septembre": 9, "sept": 9,
+    "octobre": 10, "oct": 10, "novembre": 11, "nov": 11, "décembre": 12, "decembre": 12, "déc": 12, "dec": 12,
+}  # fmt: skip
+EN_MONTHS = {
+    "January": 1, "Jan": 1, "February": 2, "Feb": 2, "March": 3, "Mar": 3, "April": 4, "Apr": 4, "May": 5,
+    "June": 6, "Jun": 6, "July": 7, "Jul": 7, "August": 8, "Aug": 8, "September": 9, "Sept": 9, "Sep": 9,
+    "October": 10, "Oct": 10, "November": 11, "Nov": 11, "December": 12, "Dec": 12,
+}  # fmt: skip
+
+
+def _alternation(names: dict[str, int]) -> str:
+    return "|".join(sorted((re.escape(n) for n in names), key=len, reverse=True))
+
+
+_FR_MONTH = rf"(?i:(?P<fm>{_alternation(FR_MONTHS)}))\.?"
+_EN_MONTH = rf"(?P<em>{_alternation(EN_MONTHS)})\.?"
+_DAY = r"(?P<d>1er|[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?P<y>(?:19|20)\d{2})"
+
+DATE_PATTERNS = [
+    re.compile(r"\b(?P<y>(?:19|20)\d{2})-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b"),
+    # 15 mars 2025 / 15 March 2025 / mars 2025 / March 2025
+    re.compile(rf"\b(?:{_DAY}\s+)?(?:{_FR_MONTH}|{_EN_MONTH})\s+{_YEAR}\b"),
+    # March 3, 2025 / March 3 (year taken from context)
+    re.compile(rf"\b{_EN_MONTH}\s+{_DAY}\b(?:,?\s+{_YEAR}\b)?"),
+    # 7 mars (year taken from context: "du 7 mars au 3 avril 2022")
+    re.compile(rf"\b{_DAY}\s+(?:{_FR_MONTH}|{_EN_MONTH})\b"),
+]
+BARE_YEAR = re.compile(r"(?<![\d.,])\b(?:19[5-9]\d|20[0-4]\d)\b(?![\d.,]\d)")
+
+
+@dataclass(frozen=True)
+class DateSpan:
+    start: int
+    end: int
+    iso: str | None  # None for a bare year, which is masked but not reported
+    text: str
+
+
+def _month(match: re.Match) -> int | None:
+    groups = match.groupdict()
+    if groups.get("m"):
+        return int(groups["m"])
+    if groups.get("fm"):
+        return FR_MONTHS.get(groups["fm"].lower())
+    if groups.get("em"):
+        return EN_MONTHS.get(groups["em"])
+    return None
+
+
+def find_dates(text: str, default_year: int | None = None) -> list[DateSpan]:
+    """Dates in `text`, earliest first, without overlaps. Day-month without a year borrows the year of the
+    next dated mention in the text ("du 7 mars au 3 avril 2022"), else `default_year`."""
+    taken: list[tuple[int, int]] = []
+    found: list[tuple[int, int, int | None, int, int | None]] = []  # start, end, year, month, day
+
+    def free(s: int, e: int) -> bool:
+        return all(e <= a or s >= b for a, b in taken)
+
+    for pattern in DATE_PATTERNS:
+        for m in pattern.finditer(text):
+            if not free(m.start(), m.end()):
+                continue
+            month = _month(m)
+            if not month:
+                continue
+            day_text = m.groupdict().get("d")
+            day = 1 if day_text == "1er" else int(day_text) if day_text else None
+            if day is not None and not 1 <= day <= 31:
+                continue
+            year = int(m.group("y")) if m.groupdict().get("y") else None
+            taken.append((m.start(), m.end()))
+            found.append((m.start(), m.end(), year, month, day))
+    found.sort()
+    spans: list[DateSpan] = []
+    for i, (start, end, year, month, day) in enumerate(found):
+        if year is None:
+            later = [f[2] for f in found[i + 1 :] if f[2] is not None and f[0] - end < 60]
+            year = later[0] if later else default_year
+        if year is None:
+            iso = None
+        elif day is None:
+            iso = f"{year:04d}-{month:02d}"
+        else:
+            iso = f"{year:04d}-{month:02d}-{day:02d}"
+        spans.append(DateSpan(start, end, iso, text[start:end]))
+    for m in BARE_YEAR.finditer(text):
+        if free(m.start(), m.end()):
+            spans.append(DateSpan(m.start(), m.end(), None, m.group()))
+    spans.sort(key=lambda s: s.start)
+    return spans
+
+
+def mask(text: str, spans: list[DateSpan]) -> str:
+    """Blank out date spans with a same-length filler so offsets in the masked text stay valid."""
+    chars = list(text)
+    for span in spans:
+        chars[span.start : span.end] = "\x00" * (span.end - span.start)
+    return "".join(chars)

@@ -1,0 +1,77 @@
+"""Entities of one document: gazetteer matches canonicalised, statistical NER cleaned of its noise."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from spacy.tokens import Doc
+
+from extract.nlp import Gazetteer, normalize_surface
+
+NER_KINDS = {"PERSON": "person", "PER": "person", "ORG": "org", "GPE": "place", "LOC": "place"}
+LEADING_ARTICLE = re.compile(r"^(?:l['’]|d['’]|la\s+|le\s+|les\s+|the\s+|du\s+|des\s+)", re.IGNORECASE)
+ACRONYM = re.compile(r"^[A-Z][A-Z0-9&.]{1,7}$")
+
+
+def clean_surface(text: str) -> str:
+    text = " ".join(text.split())
+    text = LEADING_ARTICLE.sub("", text)
+    return text.strip(" .,;:!?«»\"'()[]")
+
+
+def _is_noise(name: str, gazetteer: Gazetteer) -> bool:
+    if len(name) < 2 or normalize_surface(name) in gazetteer.ignore:
+        return True
+    if not name[0].isupper():
+        return True  # "tech", "l'administration": common words the small models sometimes tag
+    if not any(ch.isalpha() for ch in name):
+        return True
+    return len(name) > 80
+
+
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in re.findall(r"[A-Za-zÀ-ÿ][\w’'-]*", name) if w[0].isupper())
+
+
+def entities_from_doc(doc: Doc, gazetteer: Gazetteer) -> list[dict[str, Any]]:
+    """One entry per canonical entity: name, kind, country, surfaces, mentions, and character spans."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def add(name: str, kind: str, country: str | None, surface: str, span: tuple[int, int]) -> None:
+        entry = found.setdefault(
+            (name, kind), {"name": name, "kind": kind, "country": country, "surface": [], "mentions": 0, "spans": []}
+        )
+        if surface not in entry["surface"]:
+            entry["surface"].append(surface)
+        entry["mentions"] += 1
+        entry["spans"].append(span)
+
+    for ent in doc.ents:
+        surface = clean_surface(ent.text)
+        if "\n" in ent.text.strip() or not surface:
+            continue
+        span = (ent.start_char, ent.end_char)
+        canonical = ent.ent_id_ or gazetteer.by_surface.get(normalize_surface(surface))
+        if canonical:
+            info = gazetteer.entities[canonical]
+            add(canonical, info["kind"], info["country"], surface, span)
+            continue
+        kind = NER_KINDS.get(ent.label_)
+        if kind is None or _is_noise(surface, gazetteer):
+            continue
+        add(surface, kind, None, surface, span)
+
+    # An acronym the NER found on its own ("CDS") joins the expansion found in the same text.
+    for key in [k for k in found if ACRONYM.match(k[0]) and k[0] not in gazetteer.entities]:
+        acronym = key[0].replace(".", "")
+        target = next(
+            (k for k in found if k != key and len(k[0].split()) > 1 and _initials(k[0]) == acronym), None
+        )
+        if target:
+            entry = found.pop(key)
+            merged = found[target]
+            merged["surface"] += [s for s in entry["surface"] if s not in merged["surface"]]
+            merged["mentions"] += entry["mentions"]
+            merged["spans"] += entry["spans"]
+    return sorted(found.values(), key=lambda e: (-e["mentions"], e["spans"][0][0]))

@@ -1,0 +1,269 @@
+"""Typed figures from one sentence: headcount, count, salary, budget, duration, percent, date.
+
+The kind is decided from what follows the number (the counted noun or unit) and from the sentence's
+verbs (recruter/hire, démissionner/resign, licencier/lay off). A number with nothing to say what it
+counts is left out: an analyst would not write it down either.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from extract.dates import DateSpan, find_dates, mask
+from extract.numbers import Quantity, find_quantities, words_to_number
+
+DURATION_UNITS = {
+    "an": "year", "ans": "year", "année": "year", "années": "year", "annee": "year", "annees": "year",
+    "year": "year", "years": "year", "mois": "month", "month": "month", "months": "month",
+    "semaine": "week", "semaines": "week", "week": "week", "weeks": "week", "jour": "day", "jours": "day",
+    "day": "day", "days": "day",
+}  # fmt: skip
+DURATION_AFTER = re.compile(
+    r"^(?:\s+|-)(?P<u>ans?|années?|annees?|years?|mois|months?|semaines?|weeks?|jours?|days?)(?![\w])"
+    r"(?P<tail>-old|-long| old| ago)?",
+    re.IGNORECASE,
+)
+DURATION_WORD = re.compile(
+    r"(?<![\w-])(?P<n>un|une|one)(?:\s+|-)(?P<u>an|année|year|mois|month|semaine|week|jour|day)(?![\w])",
+    re.IGNORECASE,
+)
+NOT_A_DURATION_BEFORE = re.compile(r"(?:il\s+y\s+a|âgée?s?\s+de|aged|depuis)\s*$", re.IGNORECASE)
+
+# Counted nouns, matched as word prefixes (accents folded): prefix -> (kind, unit, what)
+PEOPLE = "headcount", "person"
+NOUNS: list[tuple[str, tuple[str, str, str]]] = [
+    # French
+    ("personne", (*PEOPLE, "people")), ("recrue", (*PEOPLE, "recruits")), ("salarie", (*PEOPLE, "employees")),
+    ("employe", (*PEOPLE, "employees")), ("agent", (*PEOPLE, "staff")), ("fonctionnaire", (*PEOPLE, "civil servants")),
+    ("ingenieur", (*PEOPLE, "engineers")), ("developpeu", (*PEOPLE, "developers")), ("data scientist", (*PEOPLE, "data scientists")),
+    ("designer", (*PEOPLE, "designers")), ("profil", (*PEOPLE, "profiles")), ("expert", (*PEOPLE, "experts")),
+    ("specialiste", (*PEOPLE, "specialists")), ("technologue", (*PEOPLE, "technologists")),
+    ("talent", (*PEOPLE, "talents")), ("jeune", (*PEOPLE, "young people")), ("entrepreneur", (*PEOPLE, "entrepreneurs")),
+    ("fellow", (*PEOPLE, "fellows")), ("membre", (*PEOPLE, "members")), ("candidat", (*PEOPLE, "applicants")),
+    ("candidature", (*PEOPLE, "applications")), ("participant", (*PEOPLE, "participants")),
+    ("collaborat", (*PEOPLE, "staff")), ("professionnel", (*PEOPLE, "professionals")), ("chercheu", (*PEOPLE, "researchers")),
+    ("etudiant", (*PEOPLE, "students")), ("stagiaire", (*PEOPLE, "interns")), ("laureat", (*PEOPLE, "laureates")),
+    ("contractuel", (*PEOPLE, "contractors")), ("informaticien", (*PEOPLE, "IT specialists")),
+    ("entreprises partenaires", ("count", "company", "partner companies")),
+    ("entreprise", ("count", "company", "companies")), ("societe", ("count", "company", "companies")),
+    ("partenaire", ("count", "partner", "partners")), ("offre", ("count", "job offer", "job offers")),
+    ("poste", ("count", "position", "positions")), ("emploi", ("count", "job", "jobs")),
+    ("projet", ("count", "project", "projects")), ("defi", ("count", "challenge", "challenges")),
+    ("start-up", ("count", "startup", "startups")), ("startup", ("count", "startup", "startups")),
+    ("groupe", ("count", "company", "companies")), ("produit", ("count", "product", "products")), ("administration", ("count", "administration", "administrations")),
+    ("ministere", ("count", "ministry", "ministries")), ("agence", ("count", "agency", "agencies")),
+    ("utilisateur", ("count", "user", "users")), ("usager", ("count", "user", "users")),
+    ("interview", ("count", "interview", "interviews")), ("entretien", ("count", "interview", "interviews")),
+    ("video", ("count", "video", "videos")), ("promotion", ("count", "cohort", "cohorts")),
+    ("equipe", ("count", "team", "teams")), ("pays", ("count", "country", "countries")),
+    ("service", ("count", "service", "services")), ("demarche", ("count", "procedure", "procedures")),
+    ("compte", ("count", "account", "accounts")), ("mission", ("count", "mission", "missions")),
+    # English
+    ("people", (*PEOPLE, "people")), ("person", (*PEOPLE, "people")), ("employee", (*PEOPLE, "employees")),
+    ("staff", (*PEOPLE, "staff")), ("worker", (*PEOPLE, "workers")), ("technologist", (*PEOPLE, "technologists")),
+    ("engineer", (*PEOPLE, "engineers")), ("developer", (*PEOPLE, "developers")), ("specialist", (*PEOPLE, "specialists")),
+    ("recruit", (*PEOPLE, "recruits")), ("hire", (*PEOPLE, "hires")), ("applicant", (*PEOPLE, "applicants")),
+    ("application", (*PEOPLE, "applications")), ("professional", (*PEOPLE, "professionals")),
+    ("contractor", (*PEOPLE, "contractors")), ("researcher", (*PEOPLE, "researchers")), ("student", (*PEOPLE, "students")),
+    ("intern", (*PEOPLE, "interns")), ("official", (*PEOPLE, "officials")), ("civil servant", (*PEOPLE, "civil servants")),
+    ("graduate", (*PEOPLE, "graduates")), ("team member", (*PEOPLE, "team members")), ("product manager", (*PEOPLE, "product managers")),
+    ("partner compan", ("count", "company", "partner companies")), ("compan", ("count", "company", "companies")),
+    ("firm", ("count", "company", "companies")), ("partner", ("count", "partner", "partners")),
+    ("job offer", ("count", "job offer", "job offers")), ("job opening", ("count", "job offer", "job offers")),
+    ("opening", ("count", "job offer", "job offers")), ("position", ("count", "position", "positions")),
+    ("job", ("count", "job", "jobs")), ("role", ("count", "position", "positions")), ("project", ("count", "project", "projects")),
+    ("challenge", ("count", "challenge", "challenges")), ("product", ("count", "product", "products")),
+    ("agenc", ("count", "agency", "agencies")), ("department", ("count", "department", "departments")),
+    ("user", ("count", "user", "users")), ("cohort", ("count", "cohort", "cohorts")), ("team", ("count", "team", "teams")),
+    ("countr", ("count", "country", "countries")), ("account", ("count", "account", "accounts")),
+    ("contract", ("count", "contract", "contracts")), ("website", ("count", "website", "websites")),
+]  # fmt: skip
+NOUNS.sort(key=lambda item: len(item[0]), reverse=True)  # "entreprises partenaires" before "entreprise"
+
+# Words that may stand between a number and its noun: "200 nouvelles offres", "1,000 early-career technologists"
+FILLERS = set(
+    "de d' des du of the new nouveaux nouvelles nouveau nouvelle additional supplementaires supplementaire more "
+    "other autres early-career early career mid-career junior juniors senior seniors jeunes young top technical "
+    "techniques tech digital numeriques numerique federal federaux federales full-time part-time permanent "
+    "qualified qualifies hautement highly skilled".split()
+)
+
+HIRING = re.compile(r"\b(?:recrut\w*|embauch\w*|hir(?:e|es|ed|ing)\b|recruit\w*|onboard\w*|bring\s+in)", re.IGNORECASE)
+RESIGN = re.compile(r"\b(?:d[ée]missionn?\w*|resign\w*|quit|stepped\s+down|left\s+the)", re.IGNORECASE)
+LAYOFF = re.compile(r"\b(?:licenci\w*|laid\s+off|lay\s+off|layoffs?|fired|let\s+go|job\s+cuts|cut|supprim\w*|suppression\w*)", re.IGNORECASE)
+SALARY = re.compile(
+    r"\b(?:salaire\w*|r[ée]mun[ée]r\w*|pay[ée]s?|salar(?:y|ies)|pay|paid|earn\w*|compensation|wages?)\b",
+    re.IGNORECASE,
+)
+
+
+def fold(text: str) -> str:
+    """Lowercase without accents, same length as the input so offsets survive."""
+    out = []
+    for ch in text.lower():
+        base = unicodedata.normalize("NFKD", ch)[0]
+        out.append(base if base.isascii() else ch)
+    return "".join(out).replace("’", "'")
+
+
+def _counted_noun(after: str) -> tuple[str, str, str] | None:
+    """Find the counted noun in the few words after a number, skipping adjectives and 'de'."""
+    words = re.findall(r"[\w'-]+|[^\w\s]", fold(after[:80]))
+    for i, word in enumerate(words[:5]):
+        if not re.match(r"\w", word):
+            return None
+        rest = " ".join(words[i:])
+        rest = re.sub(r"^d'", "", rest)
+        for prefix, meaning in NOUNS:
+            if rest.startswith(prefix):
+                return meaning
+        if word not in FILLERS and not word.startswith("d'"):
+            return None
+    return None
+
+
+def _headcount_what(sentence: str, what: str) -> str:
+    if RESIGN.search(sentence):
+        return "resignations"
+    if LAYOFF.search(sentence):
+        return "layoffs"
+    if HIRING.search(sentence) and what in ("people", "recruits", "profiles", "technologists", "talents"):
+        return f"hires ({what})" if what != "people" else "hires"
+    return what
+
+
+def _classify(q: Quantity, masked: str, sentence: str) -> dict[str, Any] | None:
+    """Kind, unit and what of one quantity, or None when nothing says what it counts."""
+    after = masked[q.end :]
+    if q.percent:
+        return {"kind": "percent", "unit": "percent", "what": "percentage"}
+    if q.currency:
+        kind = "salary" if SALARY.search(sentence) else "budget"
+        return {"kind": kind, "unit": q.currency, "what": "salary" if kind == "salary" else "amount"}
+    duration = DURATION_AFTER.match(after)
+    if duration and not duration.group("tail") and not NOT_A_DURATION_BEFORE.search(masked[: q.start]):
+        unit = DURATION_UNITS[fold(duration.group("u"))]
+        return {"kind": "duration", "unit": unit, "what": "duration", "_extend": duration.end()}
+    if duration:
+        return None  # "25 years old", "10 years ago"
+    noun = _counted_noun(after)
+    if noun:
+        kind, unit, what = noun
+        if kind == "headcount":
+            what = _headcount_what(sentence, what)
+        elif unit == "company" and re.search(r"partenaire|partner|associ|join", fold(sentence)):
+            what = "partner companies"
+        return {"kind": kind, "unit": unit, "what": what}
+    before = fold(masked[max(0, q.start - 40) : q.start])
+    after_words = fold(after[:40])
+    if re.search(r"(?:recrut\w*|embauch\w*|hire|hiring|recruit\w*)\s+(?:\w+\s+){0,2}$", before):
+        return {"kind": "headcount", "unit": "person", "what": "hires"}
+    if re.match(r"^\s+(?:\w+\s+){0,2}(?:ont\s+)?(?:demissionn|resign|quit)", after_words):
+        return {"kind": "headcount", "unit": "person", "what": "resignations"}
+    if re.search(r"(?:lay\s+off|laid\s+off|licenci\w*|fired|cut)\s+(?:\w+\s+){0,2}$", before) or re.match(
+        r"^\s+(?:\w+\s+){0,3}(?:were\s+|ont\s+ete\s+)?(?:laid\s+off|licencie|fired)", after_words
+    ):
+        return {"kind": "headcount", "unit": "person", "what": "layoffs"}
+    return None
+
+
+RATE = re.compile(
+    r"^[^.;:!?]*?\b(?:(?P<month>chaque\s+mois|par\s+mois|per\s+month|a\s+month|each\s+month|every\s+month)|"
+    r"(?P<year>chaque\s+ann[ée]e|par\s+an|per\s+year|a\s+year|each\s+year|every\s+year))\b",
+    re.IGNORECASE,
+)
+
+
+def _rate_period(after: str) -> str | None:
+    """"200 offres d'emploi chaque mois": a count per period, said after the counted noun."""
+    m = RATE.match(after)
+    if not m:
+        return None
+    return "month" if m.group("month") else "year"
+
+
+def label(figure: dict[str, Any]) -> str:
+    """A short human-readable form for the timeline: "130,000–195,000 USD/year", "~20 partner companies"."""
+
+    def num(x: float) -> str:
+        return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}".rstrip("0").rstrip(".")
+
+    if figure["kind"] == "date":
+        return f"date {figure.get('iso')}"
+    amount = num(figure["value"]) if figure.get("value") is not None else f"{num(figure['min'])}–{num(figure['max'])}"
+    prefix = "~" if figure.get("approx") else ""
+    unit = figure.get("unit") or ""
+    if figure["kind"] in ("salary", "budget"):
+        text = f"{prefix}{amount} {unit}"
+        return text + (f"/{figure['period']}" if figure.get("period") else "")
+    if figure["kind"] == "percent":
+        return f"{prefix}{amount}%"
+    if figure["kind"] == "duration":
+        plural = "" if figure.get("value") == 1 else "s"
+        return f"{prefix}{amount} {unit}{plural}"
+    tail = f" per {figure['period']}" if figure.get("period") else ""
+    return f"{prefix}{amount} {figure.get('what') or unit}{tail}"
+
+
+def _one_word_durations(sentence: str, masked: str, taken: list[tuple[int, int]]) -> list[dict[str, Any]]:
+    figures = []
+    for m in DURATION_WORD.finditer(masked):
+        if any(not (m.end() <= a or m.start() >= b) for a, b in taken):
+            continue
+        if NOT_A_DURATION_BEFORE.search(masked[: m.start()]):
+            continue
+        unit = DURATION_UNITS[fold(m.group("u"))]
+        value = words_to_number(m.group("n"), "fr" if m.group("n").lower() in ("un", "une") else "en") or 1.0
+        figures.append(
+            {"kind": "duration", "value": value, "min": None, "max": None, "unit": unit, "currency": None,
+             "period": None, "what": "duration", "approx": False, "start": m.start(), "end": m.end()}
+        )  # fmt: skip
+    return figures
+
+
+def figures_from_sentence(sentence: str, lang: str, default_year: int | None = None) -> list[dict[str, Any]]:
+    """All figures in one sentence, with offsets relative to the sentence."""
+    dates = find_dates(sentence, default_year)
+    masked = mask(sentence, dates)
+    figures: list[dict[str, Any]] = []
+    for span in dates:
+        if span.iso and len(span.iso) >= 7:
+            figures.append(_date_figure(span))
+    taken: list[tuple[int, int]] = []
+    for q in find_quantities(masked, lang):
+        typed = _classify(q, masked, sentence)
+        if typed is None:
+            continue
+        end = q.end + typed.pop("_extend", 0)
+        figure = {
+            "kind": typed["kind"],
+            "value": q.value,
+            "min": q.min,
+            "max": q.max,
+            "unit": typed["unit"],
+            "currency": q.currency,
+            "period": q.period,
+            "what": typed["what"],
+            "approx": q.approx,
+            "start": q.start,
+            "end": end,
+        }
+        if figure["kind"] in ("headcount", "count") and not figure["period"]:
+            figure["period"] = _rate_period(masked[end : end + 60])
+        figures.append(figure)
+        taken.append((q.start, end))
+    figures.extend(_one_word_durations(sentence, masked, taken))
+    for figure in figures:
+        figure["text"] = sentence[figure["start"] : figure["end"]]
+        figure["label"] = label(figure)
+    figures.sort(key=lambda f: f["start"])
+    return figures
+
+
+def _date_figure(span: DateSpan) -> dict[str, Any]:
+    return {
+        "kind": "date", "value": None, "min": None, "max": None, "unit": None, "currency": None, "period": None,
+        "what": "date", "approx": False, "iso": span.iso, "start": span.start, "end": span.end,
+    }  # fmt: skip

