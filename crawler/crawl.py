@@ -45,7 +45,7 @@ def run_crawl(db_path: str | Path, config: SourcesConfig, *, verbose: bool = Fal
     sync_sources(db, config.sources)
     known = stored_urls(db)
     db.close()
-    process = CrawlerProcess(crawl_settings(db_path, config, verbose=verbose), install_root_handler=True)
+    process = CrawlerProcess(crawl_settings(db_path, config, verbose=verbose))
     crawler = process.create_crawler(SourcesSpider)
     process.crawl(crawler, sources_config=config, known_urls=known)
     process.start()

@@ -1,7 +1,8 @@
 """Calendar dates in French and English text, found so they can be reported and masked before counting.
 
-"15 mars 2025" must be one date, not the counts 15 and 2025; a bare year is masked but not reported,
-because it usually qualifies another figure ("the 2025 budget") rather than stating a date.
+"15 mars 2025" must be one date, not the counts 15 and 2025. A bare year is always masked, and reported
+as a date only after a preposition ("en 2016", "since 2014"): otherwise it qualifies another figure
+("the 2025 budget") rather than stating when something happened.
 """
 
 from __future__ import annotations
@@ -40,6 +41,12 @@ DATE_PATTERNS = [
     re.compile(rf"\b{_DAY}\s+(?:{_FR_MONTH}|{_EN_MONTH})\b"),
 ]
 BARE_YEAR = re.compile(r"(?<![\d.,])\b(?:19[5-9]\d|20[0-4]\d)\b(?![\d.,]\d)")
+
+
+YEAR_PREPOSITION = re.compile(
+    r"(?:\b(?:in|since|by|en|depuis|dès|jusqu'en|jusqu’en)|\bà\s+partir\s+de|\bfounded\s+in|\bcreated\s+in)\s+$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -99,7 +106,9 @@ def find_dates(text: str, default_year: int | None = None) -> list[DateSpan]:
         spans.append(DateSpan(start, end, iso, text[start:end]))
     for m in BARE_YEAR.finditer(text):
         if free(m.start(), m.end()):
-            spans.append(DateSpan(m.start(), m.end(), None, m.group()))
+            # "en 2016", "since 2014": the year dates an event; "the 2025 budget": it only qualifies
+            dated = YEAR_PREPOSITION.search(text[max(0, m.start() - 20) : m.start()])
+            spans.append(DateSpan(m.start(), m.end(), m.group() if dated else None, m.group()))
     spans.sort(key=lambda s: s.start)
     return spans
 

@@ -46,6 +46,10 @@ NOUNS: list[tuple[str, tuple[str, str, str]]] = [
     ("collaborat", (*PEOPLE, "staff")), ("professionnel", (*PEOPLE, "professionals")), ("chercheu", (*PEOPLE, "researchers")),
     ("etudiant", (*PEOPLE, "students")), ("stagiaire", (*PEOPLE, "interns")), ("laureat", (*PEOPLE, "laureates")),
     ("contractuel", (*PEOPLE, "contractors")), ("informaticien", (*PEOPLE, "IT specialists")),
+    ("eig", (*PEOPLE, "entrepreneurs")), ("dossier", (*PEOPLE, "applications")), ("recrutement", (*PEOPLE, "hires")),
+    ("recruteu", (*PEOPLE, "recruiters")), ("innovat", (*PEOPLE, "innovators")),
+    ("metier", ("count", "job type", "job types")), ("action", ("count", "action", "actions")),
+    ("session", ("count", "session", "sessions")), ("departement", ("count", "department", "departments")),
     ("entreprises partenaires", ("count", "company", "partner companies")),
     ("entreprise", ("count", "company", "companies")), ("societe", ("count", "company", "companies")),
     ("partenaire", ("count", "partner", "partners")), ("offre", ("count", "job offer", "job offers")),
@@ -78,7 +82,8 @@ NOUNS: list[tuple[str, tuple[str, str, str]]] = [
     ("agenc", ("count", "agency", "agencies")), ("department", ("count", "department", "departments")),
     ("user", ("count", "user", "users")), ("cohort", ("count", "cohort", "cohorts")), ("team", ("count", "team", "teams")),
     ("countr", ("count", "country", "countries")), ("account", ("count", "account", "accounts")),
-    ("contract", ("count", "contract", "contracts")), ("website", ("count", "website", "websites")),
+    ("contract", ("count", "contract", "contracts")), ("track", ("count", "track", "tracks")),
+    ("post", ("count", "position", "positions")), ("website", ("count", "website", "websites")),
 ]  # fmt: skip
 NOUNS.sort(key=lambda item: len(item[0]), reverse=True)  # "entreprises partenaires" before "entreprise"
 
@@ -90,6 +95,7 @@ FILLERS = set(
     "qualified qualifies hautement highly skilled".split()
 )
 
+ACRONYM_WORD = re.compile(r"^[A-Z][A-Z0-9]{1,6}$")
 HIRING = re.compile(r"\b(?:recrut\w*|embauch\w*|hir(?:e|es|ed|ing)\b|recruit\w*|onboard\w*|bring\s+in)", re.IGNORECASE)
 RESIGN = re.compile(r"\b(?:d[ée]missionn?\w*|resign\w*|quit|stepped\s+down|left\s+the)", re.IGNORECASE)
 LAYOFF = re.compile(r"\b(?:licenci\w*|laid\s+off|lay\s+off|layoffs?|fired|let\s+go|job\s+cuts|cut|supprim\w*|suppression\w*)", re.IGNORECASE)
@@ -108,18 +114,30 @@ def fold(text: str) -> str:
     return "".join(out).replace("’", "'")
 
 
+def _noun_at(rest: str) -> tuple[str, str, str] | None:
+    rest = re.sub(r"^d'", "", rest)
+    for prefix, meaning in NOUNS:
+        if rest.startswith(prefix):
+            return meaning
+    return None
+
+
 def _counted_noun(after: str) -> tuple[str, str, str] | None:
-    """Find the counted noun in the few words after a number, skipping adjectives and 'de'."""
-    words = re.findall(r"[\w'-]+|[^\w\s]", fold(after[:80]))
+    """Find the counted noun in the few words after a number, skipping fillers ("nouvelles", "de"),
+    acronyms ("40 USDS employees") and at most one unknown adjective ("65 legacy staff")."""
+    original = re.findall(r"[\w'’-]+|[^\w\s]", after[:80])
+    words = [fold(w) for w in original]
+    unknown = 0
     for i, word in enumerate(words[:5]):
         if not re.match(r"\w", word):
             return None
-        rest = " ".join(words[i:])
-        rest = re.sub(r"^d'", "", rest)
-        for prefix, meaning in NOUNS:
-            if rest.startswith(prefix):
-                return meaning
-        if word not in FILLERS and not word.startswith("d'"):
+        meaning = _noun_at(" ".join(words[i:]))
+        if meaning:
+            return meaning
+        if word in FILLERS or word.startswith("d'") or ACRONYM_WORD.match(original[i]):
+            continue
+        unknown += 1
+        if unknown > 1 or i + 1 >= len(words) or not _noun_at(" ".join(words[i + 1 :])):
             return None
     return None
 
@@ -229,7 +247,7 @@ def figures_from_sentence(sentence: str, lang: str, default_year: int | None = N
     masked = mask(sentence, dates)
     figures: list[dict[str, Any]] = []
     for span in dates:
-        if span.iso and len(span.iso) >= 7:
+        if span.iso:
             figures.append(_date_figure(span))
     taken: list[tuple[int, int]] = []
     for q in find_quantities(masked, lang):

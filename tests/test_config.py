@@ -1,0 +1,78 @@
+import pytest
+
+from config import ConfigError, load_entities, load_sources, load_topics
+
+
+def write(tmp_path, text):
+    path = tmp_path / "sources.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_packaged_defaults_are_valid():
+    config = load_sources()
+    assert len(config.sources) >= 20
+    assert {s.kind for s in config.sources} >= {"feed", "sitemap", "listing"}
+    assert any("news.google.com/rss/search" in s.url and "hl=fr" in s.url for s in config.sources)
+    assert any("news.google.com/rss/search" in s.url and "hl=en" in s.url for s in config.sources)
+    entities, ignore = load_entities()
+    names = {e.name for e in entities}
+    assert {"US Tech Force", "Office of Personnel Management", "Entrepreneurs d'intérêt général"} <= names
+    assert "l'État" in ignore
+    assert load_topics()["threshold"] > 0
+
+
+def test_user_file_replaces_sources_and_overrides_settings(tmp_path):
+    path = write(
+        tmp_path,
+        "sources:\n  - {id: mine, kind: feed, url: 'https://example.org/feed'}\n"
+        "settings:\n  delay: 0\n  allow_private: ['127.0.0.1/32']\n",
+    )
+    config = load_sources(path)
+    assert [s.id for s in config.sources] == ["mine"]
+    assert config.settings.delay == 0
+    assert config.settings.allow_private == ("127.0.0.1/32",)
+    assert config.settings.user_agent.startswith("talentwatch/")  # kept from the packaged defaults
+
+
+def test_settings_only_file_keeps_default_sources(tmp_path):
+    config = load_sources(write(tmp_path, "settings:\n  delay: 2.5\n"))
+    assert len(config.sources) == len(load_sources().sources) and config.settings.delay == 2.5
+
+
+@pytest.mark.parametrize(
+    "text, key, reason",
+    [
+        ("sources:\n  - {id: a, kind: rss, url: 'https://x.org'}\n", "sources[0].kind", "must be one of"),
+        ("sources:\n  - {id: A_B, kind: feed, url: 'https://x.org'}\n", "sources[0].id", "must match"),
+        ("sources:\n  - {id: a, kind: feed, url: 'ftp://x.org'}\n", "sources[0].url", "http or https"),
+        ("sources:\n  - {id: a, kind: listing, url: 'https://x.org'}\n", "sources[0].links", "is required"),
+        (
+            "sources:\n  - {id: a, kind: feed, url: 'https://x.org'}\n  - {id: a, kind: feed, url: 'https://y.org'}\n",
+            "sources[1].id",
+            "duplicate id",
+        ),
+        ("sources:\n  - {id: a, kind: feed, url: 'https://x.org', colour: red}\n", "sources[0].colour", "unknown key"),
+        ("settings:\n  allow_private: ['not-a-net']\n", "settings.allow_private[0]", "not an address"),
+        ("settings:\n  delay: -1\n", "settings.delay", ">= 0"),
+        ("sources: [\n", "line", "invalid YAML"),
+    ],
+)
+def test_errors_name_file_key_and_reason(tmp_path, text, key, reason):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_sources(path)
+    message = str(info.value)
+    assert message.startswith(str(path)) and key in message and reason in message
+
+
+def test_missing_file_and_unknown_source_id(tmp_path):
+    with pytest.raises(ConfigError, match="file not found"):
+        load_sources(tmp_path / "nope.yaml")
+    with pytest.raises(ConfigError, match="no source with id 'nope'"):
+        load_sources().select(["nope"])
+
+
+def test_private_networks():
+    config = load_sources()
+    assert config.settings.private_networks() == []

@@ -1,0 +1,40 @@
+"""Gazetteer rules, tested on spacy.blank pipelines so they do not depend on a statistical model."""
+
+from extract.entities import entities_from_doc
+
+
+def ents(resources, text, lang):
+    nlp = resources.pipeline(lang)
+    return {e["name"]: e for e in entities_from_doc(nlp(text), resources.gazetteer)}
+
+
+def test_acronym_and_expansion_are_one_entity(blank_resources):
+    found = ents(blank_resources, "The Office of Personnel Management said OPM will hire. OPM again.", "en")
+    opm = found["Office of Personnel Management"]
+    assert opm["kind"] == "agency" and opm["country"] == "US"
+    assert opm["mentions"] == 3
+    assert set(opm["surface"]) == {"Office of Personnel Management", "OPM"}
+
+
+def test_french_elision_and_curly_apostrophes(blank_resources):
+    found = ents(blank_resources, "Le programme Entrepreneurs d’intérêt général d’Etalab recrute. L’OPM aussi.", "fr")
+    assert "Entrepreneurs d'intérêt général" in found
+    assert "Etalab" in found
+    assert "Office of Personnel Management" in found
+
+
+def test_programme_names_in_both_languages(blank_resources):
+    assert "US Tech Force" in ents(blank_resources, "La US Tech Force recrute.", "fr")
+    assert "US Tech Force" in ents(blank_resources, "The U.S. Tech Force hires.", "en")
+
+
+def test_l_etat_is_not_an_entity(blank_resources):
+    assert ents(blank_resources, "L'État recrute des talents.", "fr") == {}
+
+
+def test_statistical_ner_noise_is_dropped(resources):
+    found = ents(resources, "Microsoft et Adobe rejoignent le programme, a déclaré Elon Musk à Washington.", "fr")
+    assert found["Microsoft"]["kind"] == "company"
+    assert found["Elon Musk"]["kind"] == "person"
+    assert found["Washington"]["kind"] == "place"
+    assert all(name[0].isupper() for name in found)

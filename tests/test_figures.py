@@ -1,0 +1,78 @@
+from extract.figures import figures_from_sentence
+
+
+def figs(sentence, lang, year=2025):
+    return [(f["kind"], f.get("value"), f.get("min"), f.get("max"), f.get("unit"), f["text"]) for f in figures_from_sentence(sentence, lang, year)]
+
+
+def one(sentence, lang, kind):
+    matches = [f for f in figures_from_sentence(sentence, lang, 2025) if f["kind"] == kind]
+    assert len(matches) == 1, figures_from_sentence(sentence, lang, 2025)
+    return matches[0]
+
+
+def test_hiring_headcount_and_duration_fr():
+    found = figs("L'agence prévoit de recruter 1 000 personnes pour un programme de deux ans.", "fr")
+    assert ("headcount", 1000, None, None, "person", "1 000") in found
+    assert ("duration", 2, None, None, "year", "deux ans") in found
+
+
+def test_hires_what_comes_from_the_verb():
+    f = one("The office will hire 1,000 early-career technologists.", "en", "headcount")
+    assert f["what"].startswith("hires")
+
+
+def test_salary_range_fr_and_en():
+    f = one("Les salaires iront de 130 000 à 195 000 dollars par an.", "fr", "salary")
+    assert (f["min"], f["max"], f["unit"], f["period"]) == (130000, 195000, "USD", "year")
+    f = one("Pay ranges from $130,000 to $195,000 a year.", "en", "salary")
+    assert (f["min"], f["max"], f["unit"], f["period"]) == (130000, 195000, "USD", "year")
+    assert f["label"] == "130,000–195,000 USD/year"
+
+
+def test_money_without_salary_words_is_a_budget():
+    f = one("Le fonds est doté de 23 millions d'euros.", "fr", "budget")
+    assert (f["value"], f["unit"]) == (23_000_000, "EUR")
+
+
+def test_partner_companies_count_is_approximate():
+    f = one("Une vingtaine de groupes technologiques se sont associés au programme.", "fr", "count")
+    assert (f["value"], f["unit"], f["approx"], f["what"]) == (20, "company", True, "partner companies")
+
+
+def test_resignations_and_layoffs():
+    found = figures_from_sentence("In February, 21 staff resigned and about 40 were laid off.", "en", 2025)
+    heads = {(f["value"], f["what"]) for f in found if f["kind"] == "headcount"}
+    assert (21, "resignations") in heads and (40, "layoffs") in heads
+
+
+def test_count_per_month():
+    f = one("On recense 200 nouvelles offres d'emploi chaque mois.", "fr", "count")
+    assert (f["value"], f["unit"], f["period"]) == (200, "job offer", "month")
+
+
+def test_dates_are_masked_before_counting():
+    found = figs("Le programme démarre le 15 mars 2025 avec 30 entrepreneurs.", "fr")
+    assert ("headcount", 30, None, None, "person", "30") in found
+    assert all(f[1] not in (15, 2025) for f in found if f[0] != "date")
+    dates = [f for f in figures_from_sentence("Le programme démarre le 15 mars 2025.", "fr") if f["kind"] == "date"]
+    assert [d["iso"] for d in dates] == ["2025-03-15"]
+
+
+def test_a_year_qualifying_a_figure_is_not_a_date():
+    found = figs("The 2025 budget adds 50 engineers.", "en")
+    assert [f[0] for f in found] == ["headcount"]
+
+
+def test_ages_and_elapsed_time_are_not_durations():
+    assert figs("Recruits aged 25 years old join.", "en") == []
+    assert [f[0] for f in figs("Il y a 10 ans, la mission est née.", "fr")] == []
+
+
+def test_numbers_that_count_nothing_are_left_out():
+    assert figs("Chapter 12 covers it.", "en") == []
+
+
+def test_one_word_duration():
+    f = one("It is a one-year fellowship.", "en", "duration")
+    assert (f["value"], f["unit"]) == (1, "year")

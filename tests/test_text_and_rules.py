@@ -1,0 +1,70 @@
+from extract.lang import detect_language
+from extract.relevance import score_relevance
+from extract.text import document_from_content, looks_like_html
+
+PAGE = """<!doctype html><html lang="en"><head><title>Agency hires engineers | Wire</title>
+<meta property="article:published_time" content="2025-06-02T10:00:00+00:00"></head><body>
+<nav><a href="/">Home</a><a href="/about">About</a></nav><div class="cookie-banner">We use cookies to improve your experience.</div>
+<article><h1>Agency hires engineers</h1>
+<p>The digital service will hire 200 engineers over the next two years, its director said on Monday in a long statement.</p>
+<p>Each cohort serves a two-year term inside a federal agency, working on benefits, taxes and veterans' services.</p>
+<aside><h3>Read also</h3><a href="/x">Another unrelated story about gardening</a></aside></article>
+<footer>Legal notice - Privacy policy - Contact</footer></body></html>"""
+
+
+def test_html_main_text_without_boilerplate():
+    doc = document_from_content(PAGE.encode("utf-8"), "https://example.org/a")
+    assert doc["title"] == "Agency hires engineers"
+    assert doc["published"] == "2025-06-02"
+    assert "200 engineers" in doc["text"]
+    assert "cookies" not in doc["text"] and "Privacy policy" not in doc["text"]
+
+
+def test_plain_text_is_detected_and_kept():
+    text = "2025-12-17 A title line\nFirst paragraph with 12 people."
+    assert not looks_like_html(text)
+    doc = document_from_content(text)
+    assert doc["title"] == "A title line" and doc["published"] == "2025-12-17"
+    assert "12 people" in doc["text"]
+
+
+def test_nul_bytes_are_removed():
+    assert "\x00" not in document_from_content(b"Title\nSome\x00text")["text"]
+
+
+def test_language_detection():
+    assert detect_language("Le gouvernement recrute des ingénieurs pour deux ans.") == "fr"
+    assert detect_language("The government hires engineers for two years.") == "en"
+    assert detect_language("", hint="fr") == "fr"
+
+
+def test_relevance_rules(blank_resources):
+    topics = blank_resources.topics
+    score, relevant = score_relevance(
+        "The federal digital service will hire 200 engineers and data scientists.", "en", topics, program_named=True
+    )
+    assert relevant and score >= topics["threshold"]
+    score, relevant = score_relevance(
+        "The phone maker cut 1,000 jobs after quarterly earnings disappointed shareholders.", "en", topics, False
+    )
+    assert not relevant
+
+
+def test_events_from_an_article(blank_resources):
+    from extract.article import extract_documents
+
+    text = "US Tech Force\nThe US Tech Force will hire 1,000 technologists, the Office of Personnel Management said on December 15, 2025."
+    record = extract_documents([{"content": text}], blank_resources)[0]
+    hiring = [e for e in record["events"] if e["type"] == "hiring"]
+    assert hiring and hiring[0]["subject"] == "US Tech Force" and hiring[0]["date"] == "2025-12-15"
+    fig = next(f for f in record["figures"] if f["kind"] == "headcount")
+    assert fig["subject"] == "US Tech Force" and fig["value"] == 1000
+    assert record["text"][fig["start"] : fig["end"]] == fig["text"]
+
+
+def test_repeated_paragraph_figures_are_reported_once(blank_resources):
+    from extract.article import extract_documents
+
+    para = "La DINUM va recruter 40 designers cette année."
+    record = extract_documents([{"content": f"Titre\n{para}\n{para}", "force_lang": "fr"}], blank_resources)[0]
+    assert [f["value"] for f in record["figures"] if f["kind"] == "headcount"] == [40]
