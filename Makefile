@@ -13,7 +13,7 @@ MODEL_PINS := \
 .PHONY: demo test lint format clean install install-test
 
 demo: $(VENV)/.installed
-	$(BIN)/talentwatch --db demo.db demo
+	$(BIN)/talentwatch demo
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest

@@ -76,9 +76,11 @@ def prepare(item: dict[str, Any]) -> dict[str, Any] | None:
     return doc
 
 
-def _nearest_subject(start: int, end: int, entities: list[dict[str, Any]], lo: int, hi: int) -> str | None:
+def _nearest_subject(
+    start: int, end: int, entities: list[dict[str, Any]], lo: int, hi: int, kinds: tuple[str, ...] = SUBJECT_KINDS
+) -> str | None:
     """The initiative named closest to a figure in its sentence; programmes first, then agencies, orgs."""
-    for kind in SUBJECT_KINDS:
+    for kind in kinds:
         best, best_distance = None, None
         for e in entities:
             if e["kind"] != kind or not e.get("known"):
@@ -91,6 +93,21 @@ def _nearest_subject(start: int, end: int, entities: list[dict[str, Any]], lo: i
         if best:
             return best
     return None
+
+
+def _figure_subject(
+    start: int, end: int, entities: list[dict[str, Any]], lo: int, hi: int, main: str | None
+) -> str | None:
+    """A programme named in the sentence; else the article's main programme, since in an article about a
+    programme the agency that runs it ("OPM wants 1,000 technologists") speaks for the programme; else
+    the agency or organisation named nearby."""
+    named = _nearest_subject(start, end, entities, lo, hi, kinds=("program",))
+    if named:
+        return named
+    main_is_program = any(e["name"] == main and e["kind"] == "program" for e in entities)
+    if main_is_program:
+        return main
+    return _nearest_subject(start, end, entities, lo, hi) or main
 
 
 def _main_initiative(entities: list[dict[str, Any]]) -> str | None:
@@ -130,7 +147,7 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
             seen_figures.add(key)
             f["start"] += offset
             f["end"] += offset
-            f["subject"] = _nearest_subject(f["start"], f["end"], entities, lo, hi) or main
+            f["subject"] = _figure_subject(f["start"], f["end"], entities, lo, hi, main)
             f["sentence"] = sentence
             f.setdefault("iso", None)
             sentence_figures.append({k: f.get(k) for k in FIGURE_KEYS})

@@ -188,8 +188,10 @@ class SourcesSpider(scrapy.Spider):
         self.crawler.stats.inc_value("talentwatch/articles_failed")
         self.logger.warning("article %s failed: %s", failure.request.url, error)
         if kwargs.get("feed_entry"):
+            # After redirects, request.url is the last hop (maybe a refused address): keep the feed's link.
+            original_url = (failure.request.meta.get("redirect_urls") or [failure.request.url])[0]
             yield PageItem(
-                url=failure.request.url,
+                url=original_url,
                 canonical_url=kwargs["canonical"],
                 source_id=kwargs["source"].id,
                 via="feed-entry",

@@ -1,0 +1,88 @@
+"""End to end: the demo corpus served on 127.0.0.1, crawled by `talentwatch` in a subprocess."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+import yaml
+
+from tests.conftest import talentwatch
+
+DEMO = Path(__file__).resolve().parents[1] / "crawler" / "demo"
+MANIFEST = yaml.safe_load((DEMO / "manifest.yaml").read_text(encoding="utf-8"))["articles"]
+
+
+def snapshot(db_path: Path) -> dict:
+    db = sqlite_utils.Database(db_path)
+    counts = {t: db[t].count for t in ("pages", "articles", "entities", "mentions", "figures", "events")}
+    digest = hashlib.sha256()
+    for table in ("pages", "articles", "figures", "events", "mentions"):
+        order = "article_id, entity_id" if table == "mentions" else "id"
+        for row in db.execute(f"SELECT * FROM {table} ORDER BY {order}"):
+            digest.update(repr(row).encode())
+    return {"counts": counts, "digest": digest.hexdigest()}
+
+
+@pytest.mark.slow
+def test_crawl_then_process_the_demo_corpus(tmp_path, demo_sources):
+    db_path = tmp_path / "tw.db"
+    crawl = talentwatch("crawl", "--sources", str(demo_sources), db=db_path)
+    assert "crawl:" in crawl.stderr
+    db = sqlite_utils.Database(db_path)
+    assert db["pages"].count == len(MANIFEST)  # every article once, though several sources link to most
+    assert db["sources"].count == 5
+    assert all(r["last_status"] == 200 and r["failures"] == 0 for r in db["sources"].rows)
+
+    talentwatch("process", db=db_path)
+    assert db["articles"].count == len(MANIFEST)
+    relevant = sum(a["relevant"] for a in MANIFEST)
+    assert db.execute("SELECT count(*) FROM articles WHERE relevant = 1").fetchone()[0] == relevant
+    assert db["figures"].count >= 30
+
+    # A known figure with its source: the US Tech Force salary range from the English launch article.
+    rows = list(
+        db.query(
+            "SELECT f.min, f.max, f.unit, f.period, a.url, a.source_id FROM figures f JOIN articles a ON a.id = f.article_id"
+            " WHERE f.kind = 'salary' AND f.subject = 'US Tech Force' AND a.url LIKE '%/us-tech-force-launch.html'"
+        )
+    )
+    assert (130000, 195000, "USD", "year") in {(r["min"], r["max"], r["unit"], r["period"]) for r in rows}
+    launch = next(a for a in MANIFEST if a["slug"] == "us-tech-force-launch")
+    assert rows[0]["source_id"] in launch["reachable_from"]
+
+    timeline = list(db.query("SELECT * FROM timeline LIMIT 5"))
+    assert len(timeline) == 5 and all(r["url"] and r["source_id"] for r in timeline)
+    runs = [(r["command"], r["status"]) for r in db.query("SELECT command, status FROM runs ORDER BY id")]
+    assert runs == [("crawl", "ok"), ("process", "ok")]
+
+    # Running both stages again changes nothing.
+    before = snapshot(db_path)
+    talentwatch("crawl", "--sources", str(demo_sources), db=db_path)
+    talentwatch("process", db=db_path)
+    assert snapshot(db_path) == before
+
+
+@pytest.mark.slow
+def test_demo_command_prints_the_summary(tmp_path):
+    result = talentwatch("demo", cwd=tmp_path)
+    assert (tmp_path / "demo.db").exists()
+    out = result.stdout
+    assert "Database summary:" in out and "Newest timeline rows (5):" in out
+    assert ".venv/bin/talentwatch serve demo.db" in out
+    counts = {line.split()[0]: line.split()[-1] for line in out.splitlines() if line.startswith("  ") and line.split()[-1].isdigit()}
+    assert int(counts["articles"]) >= 12 and int(counts["figures"]) >= 30
+
+
+@pytest.mark.slow
+def test_run_refuses_to_overlap_a_run_holding_the_lock(tmp_path, demo_sources):
+    from store.runs import RunLock
+
+    db_path = tmp_path / "tw.db"
+    with RunLock(db_path):
+        result = talentwatch("run", "--sources", str(demo_sources), db=db_path, check=False)
+    assert result.returncode != 0
+    assert "another talentwatch run holds" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

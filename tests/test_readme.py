@@ -1,0 +1,45 @@
+"""The README's commands are the ones the Makefile and the CLI actually provide."""
+
+from __future__ import annotations
+
+import re
+
+from crawler.cli import cli
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+MAKEFILE = (ROOT / "Makefile").read_text(encoding="utf-8")
+
+
+def quick_start_commands() -> list[str]:
+    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sh\n(.*?)```", section, re.DOTALL).group(1)
+    return [line.strip() for line in block.splitlines() if line.strip()]
+
+
+def test_quick_start_is_exactly_make_demo_and_make_test():
+    assert quick_start_commands() == ["make demo", "make test"]
+
+
+def test_quick_start_targets_exist_and_set_everything_up():
+    for target in ("demo", "test"):
+        assert re.search(rf"^{target}:", MAKEFILE, re.MULTILINE), target
+    demo_recipe = re.search(r"^demo:.*\n((?:\t.*\n)+)", MAKEFILE, re.MULTILINE).group(1)
+    test_recipe = re.search(r"^test:.*\n((?:\t.*\n)+)", MAKEFILE, re.MULTILINE).group(1)
+    assert "talentwatch demo" in demo_recipe and "pytest" in test_recipe
+    assert "venv" in MAKEFILE and "--require-hashes" in MAKEFILE
+    assert "e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779" in MAKEFILE
+
+
+def test_ci_runs_make_test():
+    assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_every_command_and_option_is_documented():
+    for name, command in cli.commands.items():
+        assert f"talentwatch {name}" in README, name
+        for param in command.params:
+            for opt in getattr(param, "opts", []):
+                if opt.startswith("--") and opt != "--help":
+                    assert opt in README, f"{name} {opt}"
+    assert "--db" in README and "TALENTWATCH_DB" in README
