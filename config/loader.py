@@ -163,7 +163,9 @@ def _parse_settings(raw: Any, file: Path, base: Settings) -> Settings:
                 try:
                     ipaddress.ip_network(net, strict=False)
                 except ValueError:
-                    raise ConfigError(file, f"settings.allow_private[{i}]", f"not an address or network: {net!r}") from None
+                    raise ConfigError(
+                        file, f"settings.allow_private[{i}]", f"not an address or network: {net!r}"
+                    ) from None
             values["allow_private"] = tuple(allow)
         else:
             raise ConfigError(file, "settings.allow_private", "must be true, false or a list of addresses/networks")

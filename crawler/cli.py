@@ -113,7 +113,9 @@ def _summary_line(name: str, stats: dict[str, Any]) -> str:
 sources_option = click.option(
     "--sources", "sources_file", type=click.Path(dir_okay=False), help="Sources YAML file (replaces the packaged list)."
 )
-source_id_option = click.option("--source", "source_ids", multiple=True, metavar="ID", help="Only this source (repeatable).")
+source_id_option = click.option(
+    "--source", "source_ids", multiple=True, metavar="ID", help="Only this source (repeatable)."
+)
 verbose_option = click.option("-v", "--verbose", is_flag=True, help="Log every request and step.")
 
 
@@ -165,7 +167,10 @@ def run(obj: dict, sources_file: str | None, source_ids: tuple[str, ...], verbos
     def work(db) -> dict[str, Any]:  # noqa: ANN001
         crawl_stats = _crawl(obj["db"], config, verbose)
         process_stats = _process(db, False, quiet=not verbose)
-        return {**{f"crawl_{k}": v for k, v in crawl_stats.items()}, **{f"process_{k}": v for k, v in process_stats.items()}}
+        return {
+            **{f"crawl_{k}": v for k, v in crawl_stats.items()},
+            **{f"process_{k}": v for k, v in process_stats.items()},
+        }
 
     stats = _recorded(obj["db"], "run", work)
     if verbose:

@@ -35,9 +35,7 @@ class StorePipeline:
             outcome = save_page(self.db, item.__dict__)
             self.stats.inc_value(f"talentwatch/pages_{outcome}")
         elif isinstance(item, SourceVisit):
-            record_source_fetch(
-                self.db, item.source_id, status=item.status, error=item.error, new_items=item.new_links
-            )
+            record_source_fetch(self.db, item.source_id, status=item.status, error=item.error, new_items=item.new_links)
             self.stats.inc_value("talentwatch/sources_failed" if item.error else "talentwatch/sources_ok")
             if item.error:
                 logger.warning("source %s failed: %s", item.source_id, item.error)

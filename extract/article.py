@@ -185,7 +185,9 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
     }
 
 
-def extract_documents(items: Iterable[dict[str, Any]], resources: Resources, batch_size: int = 16) -> list[dict[str, Any] | None]:
+def extract_documents(
+    items: Iterable[dict[str, Any]], resources: Resources, batch_size: int = 16
+) -> list[dict[str, Any] | None]:
     """Records for raw items, in input order; None where an item has no extractable text.
 
     Each item: {"content": str|bytes, "url", "path", "lang" (hint), "force_lang", "feed_entry"}.

@@ -65,9 +65,7 @@ def entities_from_doc(doc: Doc, gazetteer: Gazetteer) -> list[dict[str, Any]]:
     # An acronym the NER found on its own ("CDS") joins the expansion found in the same text.
     for key in [k for k in found if ACRONYM.match(k[0]) and k[0] not in gazetteer.entities]:
         acronym = key[0].replace(".", "")
-        target = next(
-            (k for k in found if k != key and len(k[0].split()) > 1 and _initials(k[0]) == acronym), None
-        )
+        target = next((k for k in found if k != key and len(k[0].split()) > 1 and _initials(k[0]) == acronym), None)
         if target:
             entry = found.pop(key)
             merged = found[target]

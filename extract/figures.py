@@ -98,7 +98,10 @@ FILLERS = set(
 ACRONYM_WORD = re.compile(r"^[A-Z][A-Z0-9]{1,6}$")
 HIRING = re.compile(r"\b(?:recrut\w*|embauch\w*|hir(?:e|es|ed|ing)\b|recruit\w*|onboard\w*|bring\s+in)", re.IGNORECASE)
 RESIGN = re.compile(r"\b(?:d[ée]missionn?\w*|resign\w*|quit|stepped\s+down|left\s+the)", re.IGNORECASE)
-LAYOFF = re.compile(r"\b(?:licenci\w*|laid\s+off|lay\s+off|layoffs?|fired|let\s+go|job\s+cuts|cut|supprim\w*|suppression\w*)", re.IGNORECASE)
+LAYOFF = re.compile(
+    r"\b(?:licenci\w*|laid\s+off|lay\s+off|layoffs?|fired|let\s+go|job\s+cuts|cut|supprim\w*|suppression\w*)",
+    re.IGNORECASE,
+)
 SALARY = re.compile(
     r"\b(?:salaire\w*|r[ée]mun[ée]r\w*|pay[ée]s?|salar(?:y|ies)|pay|paid|earn\w*|compensation|wages?)\b",
     re.IGNORECASE,
@@ -195,7 +198,7 @@ RATE = re.compile(
 
 
 def _rate_period(after: str) -> str | None:
-    """"200 offres d'emploi chaque mois": a count per period, said after the counted noun."""
+    """ "200 offres d'emploi chaque mois": a count per period, said after the counted noun."""
     m = RATE.match(after)
     if not m:
         return None

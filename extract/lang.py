@@ -17,7 +17,7 @@ def _identifier() -> LanguageIdentifier:
 
 
 def detect_language(text: str, hint: str | None = None) -> str:
-    """"en" or "fr". A confident detection beats the source's hint; an empty text falls back to it."""
+    """ "en" or "fr". A confident detection beats the source's hint; an empty text falls back to it."""
     sample = text[:5000].strip()
     if not sample:
         return hint if hint in SUPPORTED else "en"

@@ -82,7 +82,9 @@ def _load_model(lang: str) -> Language:
     for name in MODELS[lang]:
         if importlib.util.find_spec(name) is not None:
             return spacy.load(name, exclude=NOT_NEEDED)
-    raise ModelMissing(f"no spaCy model for {lang!r} is installed (tried {', '.join(MODELS[lang])}); run `make install`")
+    raise ModelMissing(
+        f"no spaCy model for {lang!r} is installed (tried {', '.join(MODELS[lang])}); run `make install`"
+    )
 
 
 def build_pipeline(lang: str, gazetteer: Gazetteer, *, blank: bool = False) -> Language:

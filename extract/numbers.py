@@ -120,7 +120,7 @@ class Quantity:
 
 
 def parse_number(token: str, lang: str) -> float | None:
-    """"1 000" -> 1000, "1,5" (fr) -> 1.5, "1,000" (en) -> 1000, "1.5" -> 1.5."""
+    """ "1 000" -> 1000, "1,5" (fr) -> 1.5, "1,000" (en) -> 1000, "1.5" -> 1.5."""
     t = token
     for sp in SPACES:
         t = t.replace(sp, "")
@@ -162,7 +162,9 @@ def _raw_amounts(text: str, lang: str) -> list[Quantity]:
         if m.groupdict().get("k"):
             value *= DOZEN_FACTORS[m.group("k").lower()]
         found = [q for q in found if q.end <= m.start() or q.start >= m.end()]
-        found.append(Quantity(m.start(), m.end(), float(value), approx=True, words=True, num_start=m.start(), num_end=m.end()))
+        found.append(
+            Quantity(m.start(), m.end(), float(value), approx=True, words=True, num_start=m.start(), num_end=m.end())
+        )
     found.sort(key=lambda q: q.start)
     return found
 
@@ -173,7 +175,11 @@ def _decorate(text: str, q: Quantity) -> Quantity:
     scale = SCALE_RE.match(text, end)
     if scale and (scale.group("short") or scale.group("word")):
         word = (scale.group("short") or scale.group("word")).lower()
-        if not (word == "m" and not CURRENCY_BEFORE.search(text[max(0, start - 4) : start]) and not CURRENCY_AFTER.match(text[scale.end() :])):
+        if not (
+            word == "m"
+            and not CURRENCY_BEFORE.search(text[max(0, start - 4) : start])
+            and not CURRENCY_AFTER.match(text[scale.end() :])
+        ):
             factor = SCALES[word]
             value, end = value * factor, scale.end()
             q = replace(q, scale=factor)

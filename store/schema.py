@@ -161,7 +161,9 @@ ORDER BY date IS NULL, date DESC, initiative
 def ensure_db_shape(db: sqlite_utils.Database) -> None:
     """Idempotent: full-text search with triggers and the views, recreated only when missing or changed."""
     if not db["articles_fts"].exists():
-        db["articles"].enable_fts(["title", "text"], fts_version="FTS5", create_triggers=True, tokenize="unicode61 remove_diacritics 2")
+        db["articles"].enable_fts(
+            ["title", "text"], fts_version="FTS5", create_triggers=True, tokenize="unicode61 remove_diacritics 2"
+        )
     existing = db.execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = 'timeline'").fetchone()
     if existing is None or existing[0].strip() != TIMELINE_SQL.strip():
         with db.conn:

@@ -19,5 +19,7 @@ def database_summary(db: sqlite_utils.Database, newest: int = 5) -> str:
     rows = list(db.query(f"SELECT date, initiative, kind, detail, source_id FROM timeline LIMIT {int(newest)}"))
     lines.append(f"Newest timeline rows ({len(rows)}):")
     for r in rows:
-        lines.append(f"  {r['date'] or '?':<10}  {r['initiative'] or '-':<32}  {r['kind']:<10} {r['detail'] or ''}  [{r['source_id']}]")
+        lines.append(
+            f"  {r['date'] or '?':<10}  {r['initiative'] or '-':<32}  {r['kind']:<10} {r['detail'] or ''}  [{r['source_id']}]"
+        )
     return "\n".join(lines)

@@ -24,7 +24,7 @@ def test_the_commands_of_the_issue_exist():
 def test_every_command_has_help_with_an_example(runner, command):
     result = runner.invoke(cli, [command, "--help"])
     assert result.exit_code == 0
-    assert "Example" in result.output and f"talentwatch" in result.output
+    assert "Example" in result.output and "talentwatch" in result.output
 
 
 def test_extract_prints_the_contract(runner, tmp_path):
@@ -37,7 +37,18 @@ def test_extract_prints_the_contract(runner, tmp_path):
     result = runner.invoke(cli, ["extract", str(path)])
     assert result.exit_code == 0, result.output
     record = json.loads(result.output.strip().splitlines()[0])
-    assert set(record) == {"path", "url", "title", "lang", "published", "relevant", "relevance", "entities", "figures", "events"}
+    assert set(record) == {
+        "path",
+        "url",
+        "title",
+        "lang",
+        "published",
+        "relevant",
+        "relevance",
+        "entities",
+        "figures",
+        "events",
+    }
     assert record["lang"] == "en" and record["path"] == str(path)
     salary = next(f for f in record["figures"] if f["kind"] == "salary")
     assert (salary["min"], salary["max"], salary["currency"], salary["period"]) == (130000, 195000, "USD", "year")
@@ -67,7 +78,10 @@ def test_bad_sources_file_is_one_clear_error(runner, tmp_path):
     bad.write_text("sources:\n  - {id: x, kind: rss, url: 'https://x.org'}\n", encoding="utf-8")
     result = runner.invoke(cli, ["--db", str(tmp_path / "tw.db"), "crawl", "--sources", str(bad)])
     assert result.exit_code == 1
-    assert result.output.strip() == f"Error: {bad}: sources[0].kind: must be one of feed, sitemap, listing, page (got 'rss')"
+    assert (
+        result.output.strip()
+        == f"Error: {bad}: sources[0].kind: must be one of feed, sitemap, listing, page (got 'rss')"
+    )
 
 
 def test_unknown_source_id_is_one_clear_error(runner, tmp_path):

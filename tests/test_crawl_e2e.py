@@ -72,7 +72,11 @@ def test_demo_command_prints_the_summary(tmp_path):
     out = result.stdout
     assert "Database summary:" in out and "Newest timeline rows (5):" in out
     assert ".venv/bin/talentwatch serve demo.db" in out
-    counts = {line.split()[0]: line.split()[-1] for line in out.splitlines() if line.startswith("  ") and line.split()[-1].isdigit()}
+    counts = {
+        line.split()[0]: line.split()[-1]
+        for line in out.splitlines()
+        if line.startswith("  ") and line.split()[-1].isdigit()
+    }
     assert int(counts["articles"]) >= 12 and int(counts["figures"]) >= 30
 
 

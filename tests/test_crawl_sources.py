@@ -27,7 +27,9 @@ def rss(items: list[tuple[str, str]]) -> str:
         "<pubDate>Mon, 02 Jun 2025 10:00:00 GMT</pubDate></item>"
         for t, link in items
     )
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title><link>http://x/</link>{body}</channel></rss>'
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title><link>http://x/</link>{body}</channel></rss>'
+    )
 
 
 def sources_file(tmp_path, sources: list[dict]) -> str:
@@ -40,14 +42,23 @@ def sources_file(tmp_path, sources: list[dict]) -> str:
 def test_failures_are_counted_and_never_stop_other_sources(httpserver, tmp_path):
     httpserver.expect_request("/robots.txt").respond_with_data("User-agent: *\nAllow: /\n")
     httpserver.expect_request("/feed.xml").respond_with_data(
-        rss([("Good", httpserver.url_for("/good.html")), ("Gone", httpserver.url_for("/gone.html")),
-             ("Sneaky", httpserver.url_for("/redirect"))]),  # fmt: skip
+        rss(
+            [
+                ("Good", httpserver.url_for("/good.html")),
+                ("Gone", httpserver.url_for("/gone.html")),
+                ("Sneaky", httpserver.url_for("/redirect")),
+            ]
+        ),  # fmt: skip
         content_type="application/rss+xml",
     )
     httpserver.expect_request("/good.html").respond_with_data(ARTICLE.format(title="Good"), content_type="text/html")
     httpserver.expect_request("/gone.html").respond_with_data("gone", status=404)
-    httpserver.expect_request("/redirect").respond_with_data("", status=302, headers={"Location": "http://127.0.0.2:9/internal"})
-    httpserver.expect_request("/not-a-feed.xml").respond_with_data("<html><body>hello</body></html>", content_type="text/html")
+    httpserver.expect_request("/redirect").respond_with_data(
+        "", status=302, headers={"Location": "http://127.0.0.2:9/internal"}
+    )
+    httpserver.expect_request("/not-a-feed.xml").respond_with_data(
+        "<html><body>hello</body></html>", content_type="text/html"
+    )
     httpserver.expect_request("/missing.xml").respond_with_data("no", status=500)
     path = sources_file(
         tmp_path,
@@ -86,14 +97,24 @@ def test_listing_with_pagination_and_known_urls_are_not_fetched_again(httpserver
     for page, (links, nxt) in {1: (["a", "b"], 2), 2: (["c"], 3), 3: (["d"], None)}.items():
         anchors = "".join(f'<h2><a href="/art/{x}.html?utm_source=list">{x}</a></h2>' for x in links)
         more = f'<a class="next" href="/list/{nxt}">next</a>' if nxt else ""
-        httpserver.expect_request(f"/list/{page}").respond_with_data(f"<html><body>{anchors}{more}</body></html>", content_type="text/html")
+        httpserver.expect_request(f"/list/{page}").respond_with_data(
+            f"<html><body>{anchors}{more}</body></html>", content_type="text/html"
+        )
     for x in "abcd":
         httpserver.expect_request(f"/art/{x}.html").respond_with_data(ARTICLE.format(title=x), content_type="text/html")
-    path = sources_file(tmp_path, [{"id": "news", "kind": "listing", "url": httpserver.url_for("/list/1"), "links": "h2 a", "next": "a.next"}])
+    path = sources_file(
+        tmp_path,
+        [{"id": "news", "kind": "listing", "url": httpserver.url_for("/list/1"), "links": "h2 a", "next": "a.next"}],
+    )
     db_path = tmp_path / "tw.db"
     talentwatch("crawl", "--sources", path, db=db_path)
     db = sqlite_utils.Database(db_path)
-    assert sorted(r["canonical_url"].rsplit("/", 1)[-1] for r in db["pages"].rows) == ["a.html", "b.html", "c.html", "d.html"]
+    assert sorted(r["canonical_url"].rsplit("/", 1)[-1] for r in db["pages"].rows) == [
+        "a.html",
+        "b.html",
+        "c.html",
+        "d.html",
+    ]
     fetched_before = len([r for r in httpserver.log if r[0].path.startswith("/art/")])
     talentwatch("crawl", "--sources", path, db=db_path)
     fetched_after = len([r for r in httpserver.log if r[0].path.startswith("/art/")])

@@ -2,7 +2,10 @@ from extract.figures import figures_from_sentence
 
 
 def figs(sentence, lang, year=2025):
-    return [(f["kind"], f.get("value"), f.get("min"), f.get("max"), f.get("unit"), f["text"]) for f in figures_from_sentence(sentence, lang, year)]
+    return [
+        (f["kind"], f.get("value"), f.get("min"), f.get("max"), f.get("unit"), f["text"])
+        for f in figures_from_sentence(sentence, lang, year)
+    ]
 
 
 def one(sentence, lang, kind):

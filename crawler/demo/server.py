@@ -29,7 +29,9 @@ def _handler(site: Path, base: dict[str, str]) -> type[BaseHTTPRequestHandler]:
             body = target.read_bytes().replace(TOKEN.encode(), base["url"].encode())
             ctype = TYPES.get(target.suffix) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
             self.send_response(200)
-            self.send_header("Content-Type", f"{ctype}; charset=utf-8" if ctype.startswith(("text", "application/xml")) else ctype)
+            self.send_header(
+                "Content-Type", f"{ctype}; charset=utf-8" if ctype.startswith(("text", "application/xml")) else ctype
+            )
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)

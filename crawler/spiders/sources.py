@@ -89,8 +89,12 @@ class SourcesSpider(scrapy.Spider):
                     url,
                     callback=self.parse_article,
                     errback=self.article_failed,
-                    cb_kwargs={"source": source, "via": via, "canonical": canonical,
-                               "feed_entry": entries[i] if entries else None},
+                    cb_kwargs={
+                        "source": source,
+                        "via": via,
+                        "canonical": canonical,
+                        "feed_entry": entries[i] if entries else None,
+                    },
                 )  # fmt: skip
             )
         return requests, new
