@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import yaml
 
 from config import ConfigError, load_sources, packaged_path
 from store import open_db
@@ -288,12 +290,26 @@ def serve(obj: dict, database: str | None, port: int, host: str) -> None:
     if not Path(database).exists():
         raise click.ClickException(f"database {database} does not exist")
     open_db(database).close()  # bring the schema and views up to date before Datasette reads it
-    argv = [
-        sys.executable, "-m", "datasette", "serve", database, "--host", host, "--port", str(port),
-        "--metadata", str(packaged_path("datasette.yaml")),
-        "--setting", "allow_download", "off", "--setting", "sql_time_limit_ms", "3000",
-    ]  # fmt: skip
-    os.execv(sys.executable, argv)
+    with tempfile.TemporaryDirectory(prefix="talentwatch-serve-") as tmp:
+        metadata = Path(tmp, "metadata.json")
+        metadata.write_text(json.dumps(datasette_metadata(database), ensure_ascii=False), encoding="utf-8")
+        argv = [
+            sys.executable, "-m", "datasette", "serve", database, "--host", host, "--port", str(port),
+            "--metadata", str(metadata),
+            "--setting", "allow_download", "off", "--setting", "sql_time_limit_ms", "3000",
+        ]  # fmt: skip
+        try:
+            code = subprocess.call(argv)
+        except KeyboardInterrupt:
+            code = 0
+    sys.exit(code)
+
+
+def datasette_metadata(database: str) -> dict[str, Any]:
+    """The packaged Datasette metadata, addressed to this database's name (Datasette keys it by file stem)."""
+    data = yaml.safe_load(packaged_path("datasette.yaml").read_text(encoding="utf-8"))
+    data["databases"] = {Path(database).stem: data["databases"]["*"]}
+    return data
 
 
 def main() -> None:

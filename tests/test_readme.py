@@ -43,3 +43,13 @@ def test_every_command_and_option_is_documented():
                 if opt.startswith("--") and opt != "--help":
                     assert opt in README, f"{name} {opt}"
     assert "--db" in README and "TALENTWATCH_DB" in README
+
+
+def test_scrapy_list_works_in_the_checkout():
+    import subprocess
+
+    from tests.conftest import BIN
+
+    result = subprocess.run([str(BIN / "scrapy"), "list"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["sources"]
