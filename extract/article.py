@@ -16,7 +16,8 @@ from extract.events import events_from_sentence
 from extract.figures import figures_from_sentence
 from extract.lang import SUPPORTED, detect_language
 from extract.nlp import Gazetteer, build_pipeline
-from extract.relevance import fold, score_relevance
+from extract.normalize import fold
+from extract.relevance import score_relevance
 from extract.text import document_from_content
 
 CONTRACT_KEYS = ("path", "url", "title", "lang", "published", "relevant", "relevance", "entities", "figures", "events")

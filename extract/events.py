@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from extract.relevance import fold, matches_any
+from extract.normalize import fold
+from extract.relevance import matches_any
 
 
 def event_types(sentence: str, lang: str, topics: dict[str, Any]) -> list[str]:

@@ -8,10 +8,10 @@ counts is left out: an analyst would not write it down either.
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any
 
 from extract.dates import DateSpan, find_dates, mask
+from extract.normalize import fold
 from extract.numbers import Quantity, find_quantities, words_to_number
 
 DURATION_UNITS = {
@@ -106,15 +106,6 @@ SALARY = re.compile(
     r"\b(?:salaire\w*|r[ée]mun[ée]r\w*|pay[ée]s?|salar(?:y|ies)|pay|paid|earn\w*|compensation|wages?)\b",
     re.IGNORECASE,
 )
-
-
-def fold(text: str) -> str:
-    """Lowercase without accents, same length as the input so offsets survive."""
-    out = []
-    for ch in text.lower():
-        base = unicodedata.normalize("NFKD", ch)[0]
-        out.append(base if base.isascii() else ch)
-    return "".join(out).replace("’", "'")
 
 
 def _noun_at(rest: str) -> tuple[str, str, str] | None:

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-
-def fold(text: str) -> str:
-    """Casefold and strip accents so "Etat" matches "État"."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+from extract.normalize import fold
 
 
 @lru_cache(maxsize=512)
