@@ -112,6 +112,16 @@ def _summary_line(name: str, stats: dict[str, Any]) -> str:
     return f"{name}: {parts}" if parts else f"{name}: nothing to do"
 
 
+def _report_failing_sources(db_path: str, config) -> None:  # noqa: ANN001
+    """One line per source whose visit failed: a failing source needs attention but does not fail the run."""
+    from store.sources import failing_sources
+
+    db = open_db(db_path)
+    for row in failing_sources(db, [s.id for s in config.sources]):
+        _log(f"source {row['id']} failed ({row['failures']} in a row): {row['last_error']}")
+    db.close()
+
+
 sources_option = click.option(
     "--sources", "sources_file", type=click.Path(dir_okay=False), help="Sources YAML file (replaces the packaged list)."
 )
@@ -136,6 +146,7 @@ def crawl(obj: dict, sources_file: str | None, source_ids: tuple[str, ...], verb
     config = _sources(sources_file, source_ids)
     stats = _recorded(obj["db"], "crawl", lambda db: _crawl(obj["db"], config, verbose))
     _log(_summary_line("crawl", stats))
+    _report_failing_sources(obj["db"], config)
 
 
 @cli.command()
@@ -177,6 +188,7 @@ def run(obj: dict, sources_file: str | None, source_ids: tuple[str, ...], verbos
     stats = _recorded(obj["db"], "run", work)
     if verbose:
         _log(_summary_line("run", stats))
+    _report_failing_sources(obj["db"], config)  # cron mails what needs attention, and only that
 
 
 @cli.command()

@@ -35,3 +35,18 @@ def record_source_fetch(
         if new_items:
             update["last_new_item"] = now
         db["sources"].upsert(update, pk="id")
+
+
+def failing_sources(db: sqlite_utils.Database, ids: Iterable[str]) -> list[dict[str, Any]]:
+    """The named sources whose last visit failed, with their error and consecutive failures."""
+    wanted = list(ids)
+    if not wanted:
+        return []
+    marks = ",".join("?" * len(wanted))
+    return list(
+        db.query(
+            f"SELECT id, last_status, last_error, failures FROM sources WHERE id IN ({marks}) AND last_error IS NOT NULL"
+            " ORDER BY id",
+            wanted,
+        )
+    )

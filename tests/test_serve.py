@@ -48,7 +48,9 @@ def test_serve_answers_with_metadata_and_without_download(tmp_path):
                 break
             except (urllib.error.URLError, ConnectionError):
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise AssertionError(proc.stdout.read().decode() if proc.poll() is not None else "no answer")
+                    raise AssertionError(
+                        proc.stdout.read().decode() if proc.poll() is not None else "no answer"
+                    ) from None
                 time.sleep(0.3)
         assert status == 200
         status, body = get(f"{base}/-/settings.json")
