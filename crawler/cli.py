@@ -67,7 +67,7 @@ def cli(ctx: click.Context, db_path: str) -> None:
 def _crawl(db_path: str, config, verbose: bool) -> dict[str, Any]:  # noqa: ANN001
     from crawler.crawl import run_crawl  # Scrapy is heavy: import it only for commands that crawl
 
-    return run_crawl(db_path, config, verbose=verbose)
+    return run_crawl(db_path, config, verbose=verbose, progress=sys.stderr.isatty())
 
 
 def _process(db, reprocess: bool, quiet: bool = False) -> dict[str, Any]:  # noqa: ANN001

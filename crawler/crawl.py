@@ -15,7 +15,9 @@ from store.pages import stored_urls
 from store.sources import sync_sources
 
 
-def crawl_settings(db_path: str | Path, config: SourcesConfig, *, verbose: bool = False) -> Settings:
+def crawl_settings(
+    db_path: str | Path, config: SourcesConfig, *, verbose: bool = False, progress: bool = False
+) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.setdict(
@@ -30,13 +32,16 @@ def crawl_settings(db_path: str | Path, config: SourcesConfig, *, verbose: bool 
             "DOWNLOAD_DELAY": config.settings.delay,
             "USER_AGENT": config.settings.user_agent,
             "LOG_LEVEL": "INFO" if verbose else "WARNING",
+            "TALENTWATCH_PROGRESS": progress and not verbose,
         },
         priority="cmdline",
     )
     return settings
 
 
-def run_crawl(db_path: str | Path, config: SourcesConfig, *, verbose: bool = False) -> dict[str, Any]:
+def run_crawl(
+    db_path: str | Path, config: SourcesConfig, *, verbose: bool = False, progress: bool = False
+) -> dict[str, Any]:
     """Fetch every source once and store new pages. Returns the crawl's counters.
 
     Scrapy's reactor can start once per process, so this is called at most once per process.
@@ -45,7 +50,7 @@ def run_crawl(db_path: str | Path, config: SourcesConfig, *, verbose: bool = Fal
     sync_sources(db, config.sources)
     known = stored_urls(db)
     db.close()
-    process = CrawlerProcess(crawl_settings(db_path, config, verbose=verbose))
+    process = CrawlerProcess(crawl_settings(db_path, config, verbose=verbose, progress=progress))
     crawler = process.create_crawler(SourcesSpider)
     process.crawl(crawler, sources_config=config, known_urls=known)
     process.start()

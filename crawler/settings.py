@@ -29,6 +29,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt and everything else, so no request of any kind reaches a forbidden address.
     "crawler.middlewares.PrivateAddressGuard": 50,
 }
+EXTENSIONS = {
+    "crawler.extensions.TerminalProgress": 500,
+}
 ITEM_PIPELINES = {
     "crawler.pipelines.StorePipeline": 300,
 }
@@ -37,3 +40,4 @@ ITEM_PIPELINES = {
 TALENTWATCH_DB = "talentwatch.db"
 TALENTWATCH_ALLOW_PRIVATE = []  # True, or CIDR networks that may be reached although private
 TALENTWATCH_MAX_PAGES = 5  # listing pagination depth
+TALENTWATCH_PROGRESS = False  # one-line progress on stderr; the CLI turns it on for a terminal
