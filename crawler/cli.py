@@ -80,10 +80,15 @@ def _process(db, reprocess: bool, quiet: bool = False) -> dict[str, Any]:  # noq
         resources = default_resources()
     except ConfigError as exc:
         raise _fail(exc) from None
-    if sys.stderr.isatty() and not quiet:
-        with click.progressbar(length=total, label="Processing pages", file=sys.stderr) as bar:
-            return process_pages(db, resources, reprocess=reprocess, progress=bar.update)
-    return process_pages(db, resources, reprocess=reprocess)
+    from extract.nlp import ModelMissing
+
+    try:
+        if sys.stderr.isatty() and not quiet:
+            with click.progressbar(length=total, label="Processing pages", file=sys.stderr) as bar:
+                return process_pages(db, resources, reprocess=reprocess, progress=bar.update)
+        return process_pages(db, resources, reprocess=reprocess)
+    except ModelMissing as exc:
+        raise _fail(exc) from None
 
 
 def _recorded(db_path: str, command: str, work) -> dict[str, Any]:  # noqa: ANN001
@@ -91,17 +96,19 @@ def _recorded(db_path: str, command: str, work) -> dict[str, Any]:  # noqa: ANN0
     try:
         with RunLock(db_path):
             db = open_db(db_path)
-            run_id = start_run(db, command)
-            started = time.monotonic()
             try:
-                stats = work(db)
-            except BaseException as exc:
-                finish_run(db, run_id, "failed", {"error": f"{type(exc).__name__}: {exc}"})
-                raise
-            stats["seconds"] = round(time.monotonic() - started, 2)
-            finish_run(db, run_id, "ok", stats)
-            db.close()
-            return stats
+                run_id = start_run(db, command)
+                started = time.monotonic()
+                try:
+                    stats = work(db)
+                except BaseException as exc:
+                    finish_run(db, run_id, "failed", {"error": f"{type(exc).__name__}: {exc}"})
+                    raise
+                stats["seconds"] = round(time.monotonic() - started, 2)
+                finish_run(db, run_id, "ok", stats)
+                return stats
+            finally:
+                db.close()
     except (RunLocked, FileNotFoundError, ConfigError) as exc:
         raise _fail(exc) from None
 

@@ -11,7 +11,7 @@ import sqlite_utils
 from config import load_entities, load_topics
 from extract import EXTRACTOR_VERSION
 from extract.article import Resources, extract_documents
-from extract.nlp import Gazetteer
+from extract.nlp import Gazetteer, ModelMissing
 from store.articles import mark_unprocessable, save_article
 from store.pages import count_to_process, pages_to_process
 
@@ -43,6 +43,8 @@ def process_pages(
         items = [_item(p, hints.get(p["source_id"])) for p in batch]
         try:
             records = extract_documents(items, resources)
+        except ModelMissing:
+            raise  # not a page's fault: the whole run cannot extract anything
         except Exception:  # one poisoned page must not cost the batch: retry them one by one
             logger.exception("batch extraction failed; retrying page by page")
             records = []

@@ -128,3 +128,27 @@ def test_export_and_serve_refuse_a_missing_database(runner, tmp_path):
     missing = str(tmp_path / "none.db")
     assert "does not exist" in runner.invoke(cli, ["--db", missing, "export"]).output
     assert "does not exist" in runner.invoke(cli, ["serve", missing]).output
+
+
+def test_a_missing_spacy_model_is_one_clear_error(runner, tmp_path, monkeypatch):
+    import extract.nlp
+
+    monkeypatch.setitem(extract.nlp.MODELS, "en", ("no_such_model_package",))
+    db_path = tmp_path / "tw.db"
+    db = open_db(db_path)
+    db["sources"].insert({"id": "wire", "kind": "feed", "url": "https://x.org/feed", "lang": "en"})
+    body = b"Title\nThe agency will hire 40 engineers and designers for its digital service this year."
+    save_page(
+        db,
+        {
+            "url": "https://x.org/a",
+            "canonical_url": "https://x.org/a",
+            "source_id": "wire",
+            "status": 200,
+            "body": body,
+        },
+    )
+    result = runner.invoke(cli, ["--db", str(db_path), "process"])
+    assert result.exit_code == 1
+    assert result.output.strip().startswith("Error: no spaCy model for 'en' is installed")
+    assert [r["status"] for r in open_db(db_path)["runs"].rows] == ["failed"]
