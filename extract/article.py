@@ -97,7 +97,7 @@ def _nearest_subject(
 
 
 def _figure_subject(
-    start: int, end: int, entities: list[dict[str, Any]], lo: int, hi: int, main: str | None
+    start: int, end: int, entities: list[dict[str, Any]], lo: int, hi: int, main: str | None, main_is_program: bool
 ) -> str | None:
     """A programme named in the sentence; else the article's main programme, since in an article about a
     programme the agency that runs it ("OPM wants 1,000 technologists") speaks for the programme; else
@@ -105,7 +105,6 @@ def _figure_subject(
     named = _nearest_subject(start, end, entities, lo, hi, kinds=("program",))
     if named:
         return named
-    main_is_program = any(e["name"] == main and e["kind"] == "program" for e in entities)
     if main_is_program:
         return main
     return _nearest_subject(start, end, entities, lo, hi) or main
@@ -126,6 +125,7 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
     for e in entities:
         e["known"] = e["name"] in resources.gazetteer.entities
     main = _main_initiative(entities)
+    main_is_program = any(e["name"] == main and e["kind"] == "program" for e in entities)
     published = doc.get("published")
     default_year = int(published[:4]) if published else None
     figures: list[dict[str, Any]] = []
@@ -148,7 +148,7 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
             seen_figures.add(key)
             f["start"] += offset
             f["end"] += offset
-            f["subject"] = _figure_subject(f["start"], f["end"], entities, lo, hi, main)
+            f["subject"] = _figure_subject(f["start"], f["end"], entities, lo, hi, main, main_is_program)
             f["sentence"] = sentence
             f.setdefault("iso", None)
             sentence_figures.append({k: f.get(k) for k in FIGURE_KEYS})
