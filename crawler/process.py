@@ -9,7 +9,7 @@ from typing import Any
 import sqlite_utils
 
 from config import load_entities, load_topics
-from extract import EXTRACTOR_VERSION
+from extract import EXTRACTOR_VERSION, duplicates
 from extract.article import Resources, extract_documents
 from extract.nlp import Gazetteer, ModelMissing
 from store.articles import mark_unprocessable, save_article
@@ -62,7 +62,7 @@ def process_pages(
                 mark_unprocessable(db, page["id"], EXTRACTOR_VERSION)
                 stats["empty"] += 1
             else:
-                save_article(db, page, record, EXTRACTOR_VERSION)
+                save_article(db, page, record, EXTRACTOR_VERSION, copies=duplicates)
                 stats["articles"] += 1
                 stats["figures"] += len(record["figures"])
         if progress:

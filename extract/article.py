@@ -11,6 +11,7 @@ from typing import Any
 from spacy.language import Language
 
 from extract import EXTRACTOR_VERSION
+from extract.duplicates import fingerprint
 from extract.entities import entities_from_doc
 from extract.events import events_from_sentence
 from extract.figures import figures_from_sentence
@@ -182,6 +183,7 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
         "author": doc.get("author"),
         "sitename": doc.get("sitename"),
         "content_hash": content_hash,
+        "simhash": fingerprint(text),
         "extractor_version": EXTRACTOR_VERSION,
     }
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from datetime import date, timedelta
+from typing import Any, Protocol
 
 import sqlite_utils
 
 from store.db import stable_id
 from store.pages import utcnow
+from store.schema import STORY_DAY
+
+# Syndicated copies appear within days of each other; looking further back costs time and finds nothing.
+COPY_WINDOW_DAYS = 7
 
 FIGURE_COLUMNS = (
     "kind", "value", "min", "max", "unit", "currency", "period", "what", "approx", "iso",
@@ -16,20 +21,64 @@ FIGURE_COLUMNS = (
 )  # fmt: skip
 
 
-def save_article(db: sqlite_utils.Database, page: dict[str, Any], record: dict[str, Any], version: str) -> str:
+class CopyTest(Protocol):
+    """How to tell a syndicated copy (`extract.duplicates` is one): the store only runs the queries."""
+
+    def close(self, a: str | None, b: str | None) -> bool: ...
+
+    def same_story(self, a: str, b: str) -> bool: ...
+
+
+def find_original(
+    db: sqlite_utils.Database, article_id: str, record: dict[str, Any], copies: CopyTest | None = None
+) -> str | None:
+    """The earlier article this one copies: the same normalised text, else (with `copies`) a near-duplicate
+    in the same language published within a week, confirmed on the texts."""
+    row = db.execute(
+        "SELECT id FROM articles WHERE content_hash = ? AND id != ? AND duplicate_of IS NULL"
+        " ORDER BY published, id LIMIT 1",
+        [record["content_hash"], article_id],
+    ).fetchone()
+    if row:
+        return row[0]
+    if copies is None or not record.get("simhash"):
+        return None
+    day = date.fromisoformat(record.get("published") or utcnow()[:10])
+    window = [
+        (day - timedelta(days=COPY_WINDOW_DAYS)).isoformat(),
+        (day + timedelta(days=COPY_WINDOW_DAYS)).isoformat(),
+    ]
+    candidates = db.execute(
+        f"SELECT id, simhash FROM articles WHERE lang = ? AND {STORY_DAY} BETWEEN ? AND ?"
+        " AND id != ? AND duplicate_of IS NULL AND simhash IS NOT NULL"
+        f" ORDER BY {STORY_DAY}, id",
+        [record.get("lang"), *window, article_id],
+    ).fetchall()
+    for candidate_id, simhash in candidates:
+        if copies.close(record["simhash"], simhash):
+            text = db.execute("SELECT text FROM articles WHERE id = ?", [candidate_id]).fetchone()[0]
+            if copies.same_story(record.get("text") or "", text or ""):
+                return candidate_id
+    return None
+
+
+def save_article(
+    db: sqlite_utils.Database,
+    page: dict[str, Any],
+    record: dict[str, Any],
+    version: str,
+    copies: CopyTest | None = None,
+) -> str:
     """Replace the article of `page` and everything extracted from it in one transaction.
 
     Reprocessing deletes the previous figures, mentions and events first, so an article is never
-    left half old, half new, and running twice gives the same rows.
+    left half old, half new, and running twice gives the same rows. An article that copies an earlier
+    one is linked to it (`duplicate_of`) and so kept out of the timeline.
     """
     article_id = page["id"]
     now = utcnow()
     with db.conn:
-        duplicate = db.execute(
-            "SELECT id FROM articles WHERE content_hash = ? AND id != ? AND duplicate_of IS NULL"
-            " ORDER BY published, id LIMIT 1",
-            [record["content_hash"], article_id],
-        ).fetchone()
+        original = find_original(db, article_id, record, copies)
         for table in ("figures", "events", "mentions"):
             db.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
         db["articles"].upsert(
@@ -48,7 +97,8 @@ def save_article(db: sqlite_utils.Database, page: dict[str, Any], record: dict[s
                 "relevance": record.get("relevance"),
                 "relevant": 1 if record.get("relevant") else 0,
                 "content_hash": record["content_hash"],
-                "duplicate_of": duplicate[0] if duplicate else None,
+                "simhash": record.get("simhash"),
+                "duplicate_of": original,
                 "extractor_version": version,
                 "processed_at": now,
             },

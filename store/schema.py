@@ -130,6 +130,17 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+# The day a story belongs to, for looking up its syndicated copies: its publication date, else the day
+# it was processed. The expression is repeated verbatim in queries so that SQLite uses the index.
+STORY_DAY = "coalesce(published, substr(processed_at, 1, 10))"
+
+
+@migrations()
+def m002_near_duplicates(db: sqlite_utils.Database) -> None:
+    db["articles"].add_column("simhash", str)
+    db.execute(f"CREATE INDEX IF NOT EXISTS idx_articles_story_day ON articles(lang, {STORY_DAY})")
+
+
 TIMELINE_SQL = """
 CREATE VIEW timeline AS
 SELECT * FROM (
