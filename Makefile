@@ -12,13 +12,22 @@ MODEL_PINS := \
 
 CODE   := config crawler extract store tests $(wildcard bench)
 
-.PHONY: demo test lint format clean install install-test
+.PHONY: demo test eval bench lint format clean install install-test
 
 demo: $(VENV)/.installed
 	$(BIN)/talentwatch demo
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
+
+# Per-kind precision/recall/F1 on tests/gold/ (and ../shared/corpus/ when present); add ARGS=--verbose
+# to list every missed and spurious figure.
+eval: $(VENV)/.installed-test
+	$(BIN)/python -m tests.evaluation $(ARGS)
+
+# Throughput of the full extraction path against bare trafilatura + spaCy NER, measured side by side.
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench.extract $(ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check $(CODE)

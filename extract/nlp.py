@@ -78,7 +78,8 @@ def ruler_patterns(nlp: Language, gazetteer: Gazetteer) -> list[dict[str, Any]]:
     return patterns
 
 
-def _load_model(lang: str) -> Language:
+def load_model(lang: str) -> Language:
+    """The installed statistical model for `lang`, with its NER only (also what the benchmark calls bare)."""
     for name in MODELS[lang]:
         if importlib.util.find_spec(name) is not None:
             return spacy.load(name, exclude=NOT_NEEDED)
@@ -89,7 +90,7 @@ def _load_model(lang: str) -> Language:
 
 def build_pipeline(lang: str, gazetteer: Gazetteer, *, blank: bool = False) -> Language:
     """The pipeline for one language. `blank=True` gives rules only (no statistical model), for tests."""
-    nlp = spacy.blank(lang) if blank else _load_model(lang)
+    nlp = spacy.blank(lang) if blank else load_model(lang)
     nlp.add_pipe("paragraph_boundaries", first=True)
     nlp.add_pipe("sentencizer", after="paragraph_boundaries")
     ruler_config = {"overwrite_ents": True, "phrase_matcher_attr": "ORTH"}

@@ -5,7 +5,28 @@ from __future__ import annotations
 import unicodedata
 
 
+def _fold_char(ch: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", ch.replace("’", "'"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+class _FoldTable(dict):
+    """A `str.translate` table that folds each character the first time it is seen, then from the cache.
+
+    Folding character by character in Python took a tenth of the extraction time; a translation table
+    gives the same result at C speed.
+    """
+
+    def __missing__(self, codepoint: int) -> str:
+        folded = self[codepoint] = _fold_char(chr(codepoint))
+        return folded
+
+
+_TABLE = _FoldTable()
+
+
 def fold(text: str) -> str:
     """Casefold, strip accents and straighten apostrophes, so "Etat" matches "État" and "d’" matches "d'"."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    if text.isascii():
+        return text.casefold()
+    return text.translate(_TABLE).casefold()
