@@ -14,7 +14,7 @@ from extract import EXTRACTOR_VERSION
 from extract.duplicates import fingerprint
 from extract.entities import entities_from_doc
 from extract.events import events_from_sentence
-from extract.figures import figures_from_sentence
+from extract.figures import figures_from_sentence, label
 from extract.lang import SUPPORTED, detect_language
 from extract.nlp import Gazetteer, build_pipeline
 from extract.normalize import fold
@@ -23,6 +23,7 @@ from extract.text import document_from_content
 
 CONTRACT_KEYS = ("path", "url", "title", "lang", "published", "relevant", "relevance", "entities", "figures", "events")
 SUBJECT_KINDS = ("program", "agency", "org")
+DOLLARS = {"US": "USD", "CA": "CAD", "AU": "AUD", "SG": "SGD"}
 FIGURE_KEYS = (
     "kind", "value", "min", "max", "unit", "currency", "period", "what", "approx", "iso",
     "subject", "text", "start", "end", "sentence", "label",
@@ -111,6 +112,21 @@ def _figure_subject(
     return _nearest_subject(start, end, entities, lo, hi) or main
 
 
+def _dollar_currency(start: int, end: int, entities: list[dict[str, Any]], lo: int, hi: int, home: str | None) -> str:
+    """A bare "$" is the dollar of the country named closest in the sentence, else of the article's main
+    initiative: "$25.5 million" in a story about the Canadian Digital Service is Canadian."""
+    best, best_distance = None, None
+    for e in entities:
+        if e.get("country") not in DOLLARS or not e.get("known"):
+            continue
+        for s, t in e["spans"]:
+            if s >= lo and t <= hi:
+                distance = max(s - end, start - t, 0)
+                if best_distance is None or distance < best_distance:
+                    best, best_distance = e["country"], distance
+    return DOLLARS.get(best or home or "US", "USD")
+
+
 def _main_initiative(entities: list[dict[str, Any]]) -> str | None:
     for kind in SUBJECT_KINDS:
         known = [e for e in entities if e["kind"] == kind and e.get("known")]
@@ -127,6 +143,7 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
         e["known"] = e["name"] in resources.gazetteer.entities
     main = _main_initiative(entities)
     main_is_program = any(e["name"] == main and e["kind"] == "program" for e in entities)
+    home = next((e.get("country") for e in entities if e["name"] == main), None)
     published = doc.get("published")
     default_year = int(published[:4]) if published else None
     figures: list[dict[str, Any]] = []
@@ -150,6 +167,9 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
             f["start"] += offset
             f["end"] += offset
             f["subject"] = _figure_subject(f["start"], f["end"], entities, lo, hi, main, main_is_program)
+            if f.pop("unqualified_dollar", False) and f["kind"] in ("salary", "budget"):
+                f["currency"] = f["unit"] = _dollar_currency(f["start"], f["end"], entities, lo, hi, home)
+                f["label"] = label(f)
             f["sentence"] = sentence
             f.setdefault("iso", None)
             sentence_figures.append({k: f.get(k) for k in FIGURE_KEYS})

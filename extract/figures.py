@@ -261,6 +261,7 @@ def figures_from_sentence(sentence: str, lang: str, default_year: int | None = N
             "approx": q.approx,
             "start": q.start,
             "end": end,
+            "unqualified_dollar": q.unqualified_dollar,
         }
         if figure["kind"] in ("headcount", "count") and not figure["period"]:
             figure["period"] = _rate_period(masked[end : end + 60])

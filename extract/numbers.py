@@ -87,6 +87,8 @@ CURRENCY_CODES = {
     "pound": "GBP", "pounds": "GBP", "pound sterling": "GBP", "pounds sterling": "GBP",
 }  # fmt: skip
 
+UNQUALIFIED_DOLLARS = {"$", "dollar", "dollars"}
+
 PERIOD_AFTER = re.compile(
     r"^\s*(?:(?P<year>par\s+an|par\s+année|per\s+year|a\s+year|per\s+annum|annually|annuels?|/\s?an\b|/\s?year)|"
     r"(?P<month>par\s+mois|per\s+month|a\s+month|monthly|mensuels?|chaque\s+mois|each\s+month|/\s?mois)|"
@@ -114,6 +116,8 @@ class Quantity:
     percent: bool = False
     period: str | None = None
     words: bool = False  # written in words ("cinquante", "two")
+    # A bare "$" or "dollars": US dollars unless the context says Canada, Australia or Singapore
+    unqualified_dollar: bool = False
     scale: float = 1.0  # the scale word applied ("million"), shared with the low end of a range
     num_start: int = 0  # where the digits/words themselves start and end, for context rules
     num_end: int = 0
@@ -183,14 +187,17 @@ def _decorate(text: str, q: Quantity) -> Quantity:
             factor = SCALES[word]
             value, end = value * factor, scale.end()
             q = replace(q, scale=factor)
-    currency = None
+    currency, raw_currency = None, None
     before = CURRENCY_BEFORE.search(text[max(0, start - 4) : start])
     if before:
-        currency = CURRENCY_CODES.get(before.group("c").lower())
+        raw_currency = before.group("c").lower()
+        currency = CURRENCY_CODES.get(raw_currency)
         start = start - (len(before.group()))
     after = CURRENCY_AFTER.match(text[end : end + 40])
     if after:
-        currency = currency or CURRENCY_CODES.get(_currency_key(after.group("c")))
+        if currency is None:
+            raw_currency = _currency_key(after.group("c"))
+            currency = CURRENCY_CODES.get(raw_currency)
         end += after.end()
     approx = q.approx
     pre = APPROX_BEFORE.search(text[max(0, start - 30) : start])
@@ -204,7 +211,10 @@ def _decorate(text: str, q: Quantity) -> Quantity:
     percent = PERCENT_AFTER.match(text[end : end + 12])
     if percent:
         end += percent.end()
-    return replace(q, start=start, end=end, value=value, currency=currency, approx=approx, percent=bool(percent))
+    return replace(
+        q, start=start, end=end, value=value, currency=currency, approx=approx, percent=bool(percent),
+        unqualified_dollar=raw_currency in UNQUALIFIED_DOLLARS,
+    )  # fmt: skip
 
 
 def _currency_key(raw: str) -> str:
@@ -247,6 +257,7 @@ def _ranges(text: str, items: list[Quantity]) -> list[Quantity]:
                             start, b.end, None, low, high, approx=a.approx or b.approx,
                             currency=a.currency or b.currency, percent=a.percent, period=b.period or a.period,
                             words=a.words and b.words, num_start=a.num_start, num_end=b.num_end,
+                            unqualified_dollar=(a.unqualified_dollar if a.currency else b.unqualified_dollar),
                         )
                     )  # fmt: skip
                     i += 2

@@ -68,3 +68,21 @@ def test_repeated_paragraph_figures_are_reported_once(blank_resources):
     para = "La DINUM va recruter 40 designers cette année."
     record = extract_documents([{"content": f"Titre\n{para}\n{para}", "force_lang": "fr"}], blank_resources)[0]
     assert [f["value"] for f in record["figures"] if f["kind"] == "headcount"] == [40]
+
+
+def test_a_bare_dollar_takes_the_country_of_the_story(blank_resources):
+    from extract.article import extract_documents
+
+    canada = "Ottawa's digital team\nThe Canadian Digital Service received $25.5 million over three years."
+    us = "Tech Force\nOPM will pay the US Tech Force technologists $130,000 to $195,000 a year."
+    canadian_in_us = (
+        "Tech Force\nThe US Tech Force pays up to $195,000, while the Canadian Digital Service pays C$120,000."
+    )
+    money = lambda text: [  # noqa: E731
+        (f["currency"], f["unit"], f["label"])
+        for f in extract_documents([{"content": text}], blank_resources)[0]["figures"]
+        if f["kind"] in ("budget", "salary")
+    ]
+    assert money(canada) == [("CAD", "CAD", "25,500,000 CAD")]
+    assert money(us) == [("USD", "USD", "130,000–195,000 USD/year")]
+    assert [c for c, _, _ in money(canadian_in_us)] == ["USD", "CAD"]  # an explicit C$ is never re-read
