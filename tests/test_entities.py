@@ -38,3 +38,8 @@ def test_statistical_ner_noise_is_dropped(resources):
     assert found["Elon Musk"]["kind"] == "person"
     assert found["Washington"]["kind"] == "place"
     assert all(name[0].isupper() for name in found)
+
+
+def test_a_name_ending_a_sentence_is_found(blank_resources):
+    assert "18F" in ents(blank_resources, "She spent four years at 18F. Then she left.", "en")
+    assert "18F" in ents(blank_resources, "Elle a rejoint 18F.", "fr")
