@@ -12,12 +12,36 @@ from extract.nlp import Gazetteer, normalize_surface
 NER_KINDS = {"PERSON": "person", "PER": "person", "ORG": "org", "GPE": "place", "LOC": "place"}
 LEADING_ARTICLE = re.compile(r"^(?:l['’]|d['’]|la\s+|le\s+|les\s+|the\s+|du\s+|des\s+)", re.IGNORECASE)
 ACRONYM = re.compile(r"^[A-Z][A-Z0-9&.]{1,7}$")
+# Page furniture glued to a name by the models: "Laurence - Publié le ...", "Claire Morel | Rédaction"
+FURNITURE = re.compile(r"\s+[-–—|]\s+.*$")
+DANGLING = re.compile(r"\s+(?:de|du|des|d['’]|of|the|and|et)$", re.IGNORECASE)
+# Sentence-first participles and infinitives ("Pilotée par ...", "Regroupés au sein de ...", "Accéder à ...")
+# are capitalised only because they start the sentence; the small French model tags them as names.
+VERB_FORM = {"fr": re.compile(r"(?:é|ée|és|ées|er|ir)$"), "en": re.compile(r"(?:ed|ing)$")}
 
 
 def clean_surface(text: str) -> str:
     text = " ".join(text.split())
     text = LEADING_ARTICLE.sub("", text)
+    text = FURNITURE.sub("", text)
+    text = DANGLING.sub("", text)
+    text = re.sub(r"['’]s$", "", text)  # "Martha Lane Fox's team"
     return text.strip(" .,;:!?«»\"'()[]")
+
+
+def _common_word(ent: Any, surface: str, lowercase_words: set[str], mid_sentence: set[str]) -> bool:
+    """A one-word name from the statistical model that is really a common word: the text also uses it in
+    lower case ("Travail" and "travail"), or it starts its sentence with a verb's ending and never appears
+    capitalised inside a sentence."""
+    if " " in surface or ACRONYM.match(surface):
+        return False
+    if surface.casefold() in lowercase_words:
+        return True
+    doc = ent.doc
+    verb_form = VERB_FORM.get(doc.lang_)
+    return bool(
+        doc[ent.start].is_sent_start and verb_form and verb_form.search(surface) and surface not in mid_sentence
+    )
 
 
 def _is_noise(name: str, gazetteer: Gazetteer) -> bool:
@@ -47,6 +71,8 @@ def entities_from_doc(doc: Doc, gazetteer: Gazetteer) -> list[dict[str, Any]]:
         entry["mentions"] += 1
         entry["spans"].append(span)
 
+    lowercase_words = {t.text for t in doc if t.is_lower}
+    mid_sentence = {t.text for t in doc if t.is_title and not t.is_sent_start}
     for ent in doc.ents:
         surface = clean_surface(ent.text)
         if "\n" in ent.text.strip() or not surface:
@@ -58,7 +84,7 @@ def entities_from_doc(doc: Doc, gazetteer: Gazetteer) -> list[dict[str, Any]]:
             add(canonical, info["kind"], info["country"], surface, span)
             continue
         kind = NER_KINDS.get(ent.label_)
-        if kind is None or _is_noise(surface, gazetteer):
+        if kind is None or _is_noise(surface, gazetteer) or _common_word(ent, surface, lowercase_words, mid_sentence):
             continue
         add(surface, kind, None, surface, span)
 

@@ -1,4 +1,4 @@
-"""Gazetteer rules, tested on spacy.blank pipelines so they do not depend on a statistical model."""
+"""Gazetteer rules on spacy.blank pipelines (independent of a statistical model); noise filtering on the models."""
 
 from extract.entities import entities_from_doc
 
@@ -43,3 +43,21 @@ def test_statistical_ner_noise_is_dropped(resources):
 def test_a_name_ending_a_sentence_is_found(blank_resources):
     assert "18F" in ents(blank_resources, "She spent four years at 18F. Then she left.", "en")
     assert "18F" in ents(blank_resources, "Elle a rejoint 18F.", "fr")
+
+
+def test_small_model_noise_is_dropped():
+    from extract.entities import clean_surface
+
+    assert clean_surface("Laurence - Publié le 3 mars") == "Laurence"
+    assert clean_surface("Vu de") == "Vu"
+    assert clean_surface("Martha Lane Fox's") == "Martha Lane Fox"
+
+
+def test_sentence_first_participles_are_not_names(resources):
+    text = (
+        "Pilotée par la DINUM, la mission recrute des designers. Regroupés au sein d'une équipe, ils travaillent "
+        "pour Sophie Garnier. Le travail commence en janvier. Travail et emploi sont liés."
+    )
+    found = ents(resources, text, "fr")
+    assert "Pilotée" not in found and "Regroupés" not in found and "Travail" not in found
+    assert "Direction interministérielle du numérique" in found
