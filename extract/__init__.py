@@ -1,3 +1,3 @@
 """From HTML or text to an article record: text, language, entities, figures, events, relevance. No I/O."""
 
-EXTRACTOR_VERSION = "0.1.0"
+EXTRACTOR_VERSION = "0.2.0"  # bump when output changes: `process` redoes older pages

@@ -103,7 +103,7 @@ LAYOFF = re.compile(
     re.IGNORECASE,
 )
 SALARY = re.compile(
-    r"\b(?:salaire\w*|r[ée]mun[ée]r\w*|pay[ée]s?|salar(?:y|ies)|pay|paid|earn\w*|compensation|wages?)\b",
+    r"\b(?:salaire\w*|r[ée]mun[ée]r\w*|pay[ée]s?|salar(?:y|ies)|pays?|paid|earn\w*|compensation|wages?)\b",
     re.IGNORECASE,
 )
 
@@ -136,12 +136,41 @@ def _counted_noun(after: str) -> tuple[str, str, str] | None:
     return None
 
 
-def _headcount_what(sentence: str, what: str) -> str:
-    if RESIGN.search(sentence):
-        return "resignations"
-    if LAYOFF.search(sentence):
-        return "layoffs"
-    if HIRING.search(sentence) and what in ("people", "recruits", "profiles", "technologists", "talents"):
+def _nearest(pattern: re.Pattern[str], sentence: str, start: int, end: int) -> int | None:
+    """Distance in characters from the figure to the closest match of `pattern` in its sentence."""
+    distances = [max(m.start() - end, start - m.end(), 0) for m in pattern.finditer(sentence)]
+    return min(distances) if distances else None
+
+
+CLAUSE_BREAK = re.compile(r"[,;:()]|\b(?:tandis\s+que|alors\s+que|while|whereas|but|mais)\b", re.IGNORECASE)
+
+
+def _clause(sentence: str, start: int, end: int) -> str:
+    """The clause around a figure; the rest of the sentence is blanked, so offsets stay valid."""
+    lo = max((m.end() for m in CLAUSE_BREAK.finditer(sentence, 0, start)), default=0)
+    after = CLAUSE_BREAK.search(sentence, end)
+    hi = after.start() if after else len(sentence)
+    return " " * lo + sentence[lo:hi] + " " * (len(sentence) - hi)
+
+
+def _headcount_what(sentence: str, what: str, start: int, end: int) -> str:
+    """Hires, resignations or layoffs: the closest verb in the figure's clause decides (else in its
+    sentence), so that "une quarantaine ont été licenciés, tandis que 21 ont démissionné" gives one of each."""
+    found: dict[str, int] = {}
+    for text in (_clause(sentence, start, end), sentence):
+        found = {
+            label: distance
+            for label, pattern in (("resignations", RESIGN), ("layoffs", LAYOFF), ("hires", HIRING))
+            if (distance := _nearest(pattern, text, start, end)) is not None
+        }
+        if found:
+            break
+    if not found:
+        return what
+    closest = min(found, key=found.get)
+    if closest != "hires":
+        return closest
+    if what in ("people", "recruits", "profiles", "technologists", "talents"):
         return f"hires ({what})" if what != "people" else "hires"
     return what
 
@@ -164,7 +193,7 @@ def _classify(q: Quantity, masked: str, sentence: str) -> dict[str, Any] | None:
     if noun:
         kind, unit, what = noun
         if kind == "headcount":
-            what = _headcount_what(sentence, what)
+            what = _headcount_what(sentence, what, q.start, q.end)
         elif unit == "company" and re.search(r"partenaire|partner|associ|join", fold(sentence)):
             what = "partner companies"
         return {"kind": kind, "unit": unit, "what": what}

@@ -31,7 +31,7 @@ SCALES = {
     "trillion": 1e12,
 }  # fmt: skip
 SCALE_RE = re.compile(
-    r"(?:\s?(?P<short>[kK]|M|Mds?|bn|mn)(?=[\s€$£.,;:)]|$)|\s+(?P<word>mille|thousand|millions?|milliards?|billions?|trillion)\b)"
+    r"(?:\s?(?P<short>[kK]|M|Mds?|bn|mn)(?=[\s€$£.,;:)\-–—]|$)|\s+(?P<word>mille|thousand|millions?|milliards?|billions?|trillion)\b)"
 )
 
 EN_NUMBER_WORDS = (

@@ -79,3 +79,15 @@ def test_numbers_that_count_nothing_are_left_out():
 def test_one_word_duration():
     f = one("It is a one-year fellowship.", "en", "duration")
     assert (f["value"], f["unit"]) == (1, "year")
+
+
+def test_each_headcount_takes_the_verb_of_its_clause():
+    found = figures_from_sentence(
+        "Une quarantaine d'agents ont été licenciés, tandis que 21 employés ont démissionné.", "fr", 2025
+    )
+    assert [(f["value"], f["what"]) for f in found] == [(40, "layoffs"), (21, "resignations")]
+
+
+def test_attached_scales_in_a_dashed_range():
+    f = one("The fellowship pays $130k-$195k a year.", "en", "salary")
+    assert (f["min"], f["max"], f["currency"], f["period"]) == (130000, 195000, "USD", "year")
