@@ -29,37 +29,56 @@ class CopyTest(Protocol):
     def same_story(self, a: str, b: str) -> bool: ...
 
 
-def find_original(
+def _story_day(record: dict[str, Any]) -> str:
+    return record.get("published") or utcnow()[:10]
+
+
+def find_copies(
     db: sqlite_utils.Database, article_id: str, record: dict[str, Any], copies: CopyTest | None = None
-) -> str | None:
-    """The earlier article this one copies: the same normalised text, else (with `copies`) a near-duplicate
-    in the same language published within a week, confirmed on the texts."""
-    row = db.execute(
-        "SELECT id FROM articles WHERE content_hash = ? AND id != ? AND duplicate_of IS NULL"
-        " ORDER BY published, id LIMIT 1",
+) -> list[tuple[str, str]]:
+    """(id, story day) of the stored originals this article is a copy of, or that are copies of it: the
+    same normalised text, else (with `copies`) a near-duplicate in the same language within a week,
+    confirmed on the texts."""
+    rows = db.execute(
+        f"SELECT id, {STORY_DAY} FROM articles WHERE content_hash = ? AND id != ? AND duplicate_of IS NULL",
         [record["content_hash"], article_id],
-    ).fetchone()
-    if row:
-        return row[0]
-    if copies is None or not record.get("simhash"):
-        return None
-    day = date.fromisoformat(record.get("published") or utcnow()[:10])
+    ).fetchall()
+    if rows or copies is None or not record.get("simhash"):
+        return [tuple(r) for r in rows]
+    day = date.fromisoformat(_story_day(record))
     window = [
         (day - timedelta(days=COPY_WINDOW_DAYS)).isoformat(),
         (day + timedelta(days=COPY_WINDOW_DAYS)).isoformat(),
     ]
     candidates = db.execute(
-        f"SELECT id, simhash FROM articles WHERE lang = ? AND {STORY_DAY} BETWEEN ? AND ?"
-        " AND id != ? AND duplicate_of IS NULL AND simhash IS NOT NULL"
-        f" ORDER BY {STORY_DAY}, id",
+        f"SELECT id, simhash, {STORY_DAY} FROM articles WHERE lang = ? AND {STORY_DAY} BETWEEN ? AND ?"
+        " AND id != ? AND duplicate_of IS NULL AND simhash IS NOT NULL",
         [record.get("lang"), *window, article_id],
     ).fetchall()
-    for candidate_id, simhash in candidates:
+    found = []
+    for candidate_id, simhash, candidate_day in candidates:
         if copies.close(record["simhash"], simhash):
             text = db.execute("SELECT text FROM articles WHERE id = ?", [candidate_id]).fetchone()[0]
             if copies.same_story(record.get("text") or "", text or ""):
-                return candidate_id
-    return None
+                found.append((candidate_id, candidate_day))
+    return found
+
+
+def link_copies(
+    db: sqlite_utils.Database, article_id: str, record: dict[str, Any], copies: CopyTest | None
+) -> str | None:
+    """Make the first publication of a story the original of all its copies, whatever order they were
+    processed in; returns what this article is a copy of (None when it is the original)."""
+    found = find_copies(db, article_id, record, copies)
+    if not found:
+        return None
+    original = min([*found, (article_id, _story_day(record))], key=lambda pair: (pair[1] or "", pair[0]))[0]
+    for other, _day in found:
+        if other != original:  # an earlier "original" turned out to be a later copy: it and its copies move
+            db.execute(
+                "UPDATE articles SET duplicate_of = ? WHERE id = ? OR duplicate_of = ?", [original, other, other]
+            )
+    return None if original == article_id else original
 
 
 def save_article(
@@ -78,7 +97,7 @@ def save_article(
     article_id = page["id"]
     now = utcnow()
     with db.conn:
-        original = find_original(db, article_id, record, copies)
+        original = link_copies(db, article_id, record, copies)
         for table in ("figures", "events", "mentions"):
             db.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
         db["articles"].upsert(

@@ -12,7 +12,9 @@ import yaml
 from tests.conftest import talentwatch
 
 DEMO = Path(__file__).resolve().parents[1] / "crawler" / "demo"
-MANIFEST = yaml.safe_load((DEMO / "manifest.yaml").read_text(encoding="utf-8"))["articles"]
+_DEMO_MANIFEST = yaml.safe_load((DEMO / "manifest.yaml").read_text(encoding="utf-8"))
+MANIFEST = _DEMO_MANIFEST["articles"]
+COPIES = _DEMO_MANIFEST["copies"]
 
 
 def snapshot(db_path: Path) -> dict:
@@ -32,15 +34,26 @@ def test_crawl_then_process_the_demo_corpus(tmp_path, demo_sources):
     crawl = talentwatch("crawl", "--sources", str(demo_sources), db=db_path)
     assert "crawl:" in crawl.stderr
     db = sqlite_utils.Database(db_path)
-    assert db["pages"].count == len(MANIFEST)  # every article once, though several sources link to most
+    assert db["pages"].count == len(MANIFEST) + len(COPIES)  # every page once, though several sources link to most
     assert db["sources"].count == 5
     assert all(r["last_status"] == 200 and r["failures"] == 0 for r in db["sources"].rows)
 
     talentwatch("process", db=db_path)
-    assert db["articles"].count == len(MANIFEST)
-    relevant = sum(a["relevant"] for a in MANIFEST)
+    assert db["articles"].count == len(MANIFEST) + len(COPIES)
+    relevant = sum(a["relevant"] for a in MANIFEST) + len(COPIES)
     assert db.execute("SELECT count(*) FROM articles WHERE relevant = 1").fetchone()[0] == relevant
     assert db["figures"].count >= 30
+
+    # The syndicated copy is linked to the original and stays out of the timeline.
+    for copy in COPIES:
+        row = db.execute(
+            "SELECT c.duplicate_of, o.id FROM articles c, articles o WHERE c.url LIKE ? AND o.url LIKE ?",
+            [f"%/{copy['slug']}.html", f"%/{copy['copy_of']}.html"],
+        ).fetchone()
+        assert row is not None and row[0] == row[1], copy
+        assert (
+            db.execute("SELECT count(*) FROM timeline WHERE url LIKE ?", [f"%/{copy['slug']}.html"]).fetchone()[0] == 0
+        )
 
     # A known figure with its source: the US Tech Force salary range from the English launch article.
     rows = list(

@@ -100,3 +100,15 @@ def test_the_copy_lookup_uses_the_story_day_index():
         " AND duplicate_of IS NULL AND simhash IS NOT NULL"
     ).fetchall()
     assert "idx_articles_story_day" in " ".join(str(row) for row in plan)
+
+
+def test_the_first_publication_is_the_original_whatever_the_processing_order():
+    db = open_db(memory=True)
+    copy = _store(db, 2, COPY, "2025-06-03")
+    short = _store(db, 3, SHORT_COPY, "2025-06-04")
+    first = _store(db, 1, WIRE, "2025-06-02")  # processed last, published first
+    assert duplicate_of(db, first) is None
+    assert duplicate_of(db, copy) == first
+    assert duplicate_of(db, short) == first
+    _store(db, 1, WIRE, "2025-06-02")  # reprocessing changes nothing
+    assert [duplicate_of(db, a) for a in (first, copy, short)] == [None, first, first]
