@@ -44,9 +44,12 @@ BARE_YEAR = re.compile(r"(?<![\d.,])\b(?:19[5-9]\d|20[0-4]\d)\b(?![\d.,]\d)")
 
 
 YEAR_PREPOSITION = re.compile(
-    r"(?:\b(?:in|since|by|en|depuis|dès|jusqu'en|jusqu’en)|\bà\s+partir\s+de|\bfounded\s+in|\bcreated\s+in)\s+$",
+    r"(?:\b(?:in|since|by|en|depuis|dès|jusqu'en|jusqu’en|from|until|through|d'ici|d’ici|fin|début|courant|avant|after|before|après)|\bà\s+partir\s+de|\bfounded\s+in|\bcreated\s+in)\s+$",
     re.IGNORECASE,
 )
+
+
+YEAR_RANGE_JOIN = re.compile(r"\s*(?:to|and|à|au|et|-|–)\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -104,11 +107,17 @@ def find_dates(text: str, default_year: int | None = None) -> list[DateSpan]:
         else:
             iso = f"{year:04d}-{month:02d}-{day:02d}"
         spans.append(DateSpan(start, end, iso, text[start:end]))
+    previous_dated_end = None
     for m in BARE_YEAR.finditer(text):
         if free(m.start(), m.end()):
-            # "en 2016", "since 2014": the year dates an event; "the 2025 budget": it only qualifies
-            dated = YEAR_PREPOSITION.search(text[max(0, m.start() - 20) : m.start()])
+            # "en 2016", "since 2014": the year dates an event; "the 2025 budget": it only qualifies.
+            # The second year of "from 2014 to 2025" / "de 2017 à 2019" dates too.
+            before = text[max(0, m.start() - 20) : m.start()]
+            dated = YEAR_PREPOSITION.search(before) or (
+                previous_dated_end is not None and YEAR_RANGE_JOIN.fullmatch(text[previous_dated_end : m.start()])
+            )
             spans.append(DateSpan(m.start(), m.end(), m.group() if dated else None, m.group()))
+            previous_dated_end = m.end() if dated else None
     spans.sort(key=lambda s: s.start)
     return spans
 

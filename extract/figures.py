@@ -29,7 +29,9 @@ DURATION_WORD = re.compile(
     r"(?<![\w-])(?P<n>un|une|one)(?:\s+|-)(?P<u>an|année|year|mois|month|semaine|week|jour|day)(?![\w])",
     re.IGNORECASE,
 )
-NOT_A_DURATION_BEFORE = re.compile(r"(?:il\s+y\s+a|âgée?s?\s+de|aged|depuis)\s*$", re.IGNORECASE)
+NOT_A_DURATION_BEFORE = re.compile(
+    r"(?:il\s+y\s+a|âgée?s?(?:\s+de)?|aged(?:\s+between|\s+from)?|depuis)\s*$", re.IGNORECASE
+)
 
 # Counted nouns, matched as word prefixes (accents folded): prefix -> (kind, unit, what)
 PEOPLE = "headcount", "person"
@@ -47,7 +49,7 @@ NOUNS: list[tuple[str, tuple[str, str, str]]] = [
     ("etudiant", (*PEOPLE, "students")), ("stagiaire", (*PEOPLE, "interns")), ("laureat", (*PEOPLE, "laureates")),
     ("contractuel", (*PEOPLE, "contractors")), ("informaticien", (*PEOPLE, "IT specialists")),
     ("eig", (*PEOPLE, "entrepreneurs")), ("dossier", (*PEOPLE, "applications")), ("recrutement", (*PEOPLE, "hires")),
-    ("recruteu", (*PEOPLE, "recruiters")), ("innovat", (*PEOPLE, "innovators")),
+    ("recruteu", (*PEOPLE, "recruiters")), ("intervenant", (*PEOPLE, "contributors")), ("innovat", (*PEOPLE, "innovators")),
     ("metier", ("count", "job type", "job types")), ("action", ("count", "action", "actions")),
     ("session", ("count", "session", "sessions")), ("departement", ("count", "department", "departments")),
     ("entreprises partenaires", ("count", "company", "partner companies")),
@@ -83,7 +85,7 @@ NOUNS: list[tuple[str, tuple[str, str, str]]] = [
     ("user", ("count", "user", "users")), ("cohort", ("count", "cohort", "cohorts")), ("team", ("count", "team", "teams")),
     ("countr", ("count", "country", "countries")), ("account", ("count", "account", "accounts")),
     ("contract", ("count", "contract", "contracts")), ("track", ("count", "track", "tracks")),
-    ("post", ("count", "position", "positions")), ("website", ("count", "website", "websites")),
+    ("post", ("count", "position", "positions")), ("slot", ("count", "position", "positions")), ("website", ("count", "website", "websites")),
 ]  # fmt: skip
 NOUNS.sort(key=lambda item: len(item[0]), reverse=True)  # "entreprises partenaires" before "entreprise"
 
@@ -101,6 +103,9 @@ RESIGN = re.compile(r"\b(?:d[ée]missionn?\w*|resign\w*|quit|stepped\s+down|left
 LAYOFF = re.compile(
     r"\b(?:licenci\w*|laid\s+off|lay\s+off|layoffs?|fired|let\s+go|job\s+cuts|cut|supprim\w*|suppression\w*)",
     re.IGNORECASE,
+)
+ANNUAL = re.compile(
+    r"\b(?:(?P<year>annuel\w*|annual\w*|par\s+an|a\s+year|per\s+year)|mensuel\w*|monthly)\b", re.IGNORECASE
 )
 SALARY = re.compile(
     r"\b(?:salaire\w*|r[ée]mun[ée]r\w*|pay[ée]s?|salar(?:y|ies)|pays?|paid|earn\w*|compensation|wages?)\b",
@@ -181,8 +186,14 @@ def _classify(q: Quantity, masked: str, sentence: str) -> dict[str, Any] | None:
     if q.percent:
         return {"kind": "percent", "unit": "percent", "what": "percentage"}
     if q.currency:
-        kind = "salary" if SALARY.search(sentence) else "budget"
-        return {"kind": kind, "unit": q.currency, "what": "salary" if kind == "salary" else "amount"}
+        # pay of one person; millions paid out are a programme's money, whatever the verb
+        amount = q.value if q.value is not None else q.max
+        kind = "salary" if SALARY.search(sentence) and (amount or 0) < 1_000_000 else "budget"
+        typed = {"kind": kind, "unit": q.currency, "what": "salary" if kind == "salary" else "amount"}
+        if kind == "salary" and not q.period:
+            annual = ANNUAL.search(_clause(sentence, q.start, q.end))
+            typed["period"] = ("year" if annual.group("year") else "month") if annual else None
+        return typed
     duration = DURATION_AFTER.match(after)
     if duration and not duration.group("tail") and not NOT_A_DURATION_BEFORE.search(masked[: q.start]):
         unit = DURATION_UNITS[fold(duration.group("u"))]
@@ -192,6 +203,8 @@ def _classify(q: Quantity, masked: str, sentence: str) -> dict[str, Any] | None:
     noun = _counted_noun(after)
     if noun:
         kind, unit, what = noun
+        if unit in ("job", "position") and _headcount_what(sentence, "", q.start, q.end) == "layoffs":
+            kind, unit = PEOPLE  # "cut 100 jobs", "supprimer 50 postes": people lose them
         if kind == "headcount":
             what = _headcount_what(sentence, what, q.start, q.end)
         elif unit == "company" and re.search(r"partenaire|partner|associ|join", fold(sentence)):
@@ -285,7 +298,7 @@ def figures_from_sentence(sentence: str, lang: str, default_year: int | None = N
             "max": q.max,
             "unit": typed["unit"],
             "currency": q.currency,
-            "period": q.period,
+            "period": q.period or typed.get("period"),
             "what": typed["what"],
             "approx": q.approx,
             "start": q.start,

@@ -37,3 +37,9 @@ def test_mask_keeps_offsets():
     text = "le 15 mars 2025, 40 agents"
     masked = mask(text, find_dates(text))
     assert len(masked) == len(text) and masked.endswith("40 agents") and "15" not in masked
+
+
+def test_more_year_prepositions_and_year_ranges():
+    assert isos("300 recrues d'ici 2027") == [("2027", "2027")]
+    assert isos("from 2014 to 2025") == [("2014", "2014"), ("2025", "2025")]
+    assert isos("the 2025 budget and 2026 plan") == [("2025", None), ("2026", None)]

@@ -91,3 +91,19 @@ def test_each_headcount_takes_the_verb_of_its_clause():
 def test_attached_scales_in_a_dashed_range():
     f = one("The fellowship pays $130k-$195k a year.", "en", "salary")
     assert (f["min"], f["max"], f["currency"], f["period"]) == (130000, 195000, "USD", "year")
+
+
+def test_ages_are_not_durations_even_as_ranges():
+    assert figs("La promotion, âgée de 24 à 35 ans, arrive.", "fr") == []
+    assert figs("Fellows aged between 24 and 35 arrive.", "en") == []
+
+
+def test_millions_paid_out_are_a_budget_and_an_annual_salary_has_its_period():
+    assert one("The agency paid contractors $3bn.", "en", "budget")["value"] == 3e9
+    f = one("Le salaire brut annuel varie entre 45 000 et 70 000 euros.", "fr", "salary")
+    assert (f["min"], f["max"], f["period"]) == (45000, 70000, "year")
+
+
+def test_jobs_cut_are_layoffs():
+    f = one("GDS cut 100 jobs.", "en", "headcount")
+    assert (f["value"], f["what"]) == (100, "layoffs")
