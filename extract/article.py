@@ -14,7 +14,7 @@ from extract import EXTRACTOR_VERSION
 from extract.duplicates import fingerprint
 from extract.entities import entities_from_doc
 from extract.events import events_from_sentence
-from extract.figures import figures_from_sentence, label
+from extract.figures import clause_bounds, figures_from_sentence, label
 from extract.lang import SUPPORTED, detect_language
 from extract.nlp import Gazetteer, build_pipeline
 from extract.normalize import fold
@@ -99,14 +99,26 @@ def _nearest_subject(
 
 
 def _figure_subject(
-    start: int, end: int, entities: list[dict[str, Any]], lo: int, hi: int, main: str | None, main_is_program: bool
+    start: int,
+    end: int,
+    entities: list[dict[str, Any]],
+    bounds: tuple[int, int, int, int],
+    main: str | None,
+    main_is_program: bool,
 ) -> str | None:
-    """A programme named in the sentence; else the article's main programme, since in an article about a
-    programme the agency that runs it ("OPM wants 1,000 technologists") speaks for the programme; else
-    the agency or organisation named nearby."""
+    """A programme named in the figure's clause, then in its sentence; else the article's main programme,
+    since in an article about a programme the agency that runs it ("OPM wants 1,000 technologists")
+    speaks for the programme; else the agency or organisation named nearby.
+
+    One exception: when the sentence names a programme in another clause and an agency in the figure's
+    own ("CDS hired 60 people, while GDS cut 100 jobs"), the figure belongs to that agency."""
+    lo, hi, clause_lo, clause_hi = bounds
+    in_clause = _nearest_subject(start, end, entities, clause_lo, clause_hi, kinds=("program",))
+    if in_clause:
+        return in_clause
     named = _nearest_subject(start, end, entities, lo, hi, kinds=("program",))
     if named:
-        return named
+        return _nearest_subject(start, end, entities, clause_lo, clause_hi) or named
     if main_is_program:
         return main
     return _nearest_subject(start, end, entities, lo, hi) or main
@@ -166,7 +178,9 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
             seen_figures.add(key)
             f["start"] += offset
             f["end"] += offset
-            f["subject"] = _figure_subject(f["start"], f["end"], entities, lo, hi, main, main_is_program)
+            clause_lo, clause_hi = clause_bounds(sentence, f["start"] - offset, f["end"] - offset)
+            bounds = (lo, hi, offset + clause_lo, offset + clause_hi)
+            f["subject"] = _figure_subject(f["start"], f["end"], entities, bounds, main, main_is_program)
             if f.pop("unqualified_dollar", False) and f["kind"] in ("salary", "budget"):
                 f["currency"] = f["unit"] = _dollar_currency(f["start"], f["end"], entities, lo, hi, home)
                 f["label"] = label(f)

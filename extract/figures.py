@@ -150,11 +150,16 @@ def _nearest(pattern: re.Pattern[str], sentence: str, start: int, end: int) -> i
 CLAUSE_BREAK = re.compile(r"[,;:()]|\b(?:tandis\s+que|alors\s+que|while|whereas|but|mais)\b", re.IGNORECASE)
 
 
-def _clause(sentence: str, start: int, end: int) -> str:
-    """The clause around a figure; the rest of the sentence is blanked, so offsets stay valid."""
+def clause_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """Where the clause around `sentence[start:end]` begins and ends (commas, semicolons, "while", "tandis que")."""
     lo = max((m.end() for m in CLAUSE_BREAK.finditer(sentence, 0, start)), default=0)
     after = CLAUSE_BREAK.search(sentence, end)
-    hi = after.start() if after else len(sentence)
+    return lo, after.start() if after else len(sentence)
+
+
+def _clause(sentence: str, start: int, end: int) -> str:
+    """The clause around a figure; the rest of the sentence is blanked, so offsets stay valid."""
+    lo, hi = clause_bounds(sentence, start, end)
     return " " * lo + sentence[lo:hi] + " " * (len(sentence) - hi)
 
 

@@ -86,3 +86,14 @@ def test_a_bare_dollar_takes_the_country_of_the_story(blank_resources):
     assert money(canada) == [("CAD", "CAD", "25,500,000 CAD")]
     assert money(us) == [("USD", "USD", "130,000–195,000 USD/year")]
     assert [c for c, _, _ in money(canadian_in_us)] == ["USD", "CAD"]  # an explicit C$ is never re-read
+
+
+def test_two_initiatives_in_one_sentence_each_keep_their_figure(blank_resources):
+    from extract.article import extract_documents
+
+    text = "Digital teams\nThe Canadian Digital Service hired 60 people in 2019, while GDS cut 100 jobs."
+    figures = extract_documents([{"content": text}], blank_resources)[0]["figures"]
+    assert [(f["value"], f["subject"]) for f in figures if f["kind"] == "headcount"] == [
+        (60, "Canadian Digital Service"),
+        (100, "Government Digital Service"),
+    ]
