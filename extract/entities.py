@@ -12,6 +12,7 @@ from extract.nlp import Gazetteer, normalize_surface
 NER_KINDS = {"PERSON": "person", "PER": "person", "ORG": "org", "GPE": "place", "LOC": "place"}
 LEADING_ARTICLE = re.compile(r"^(?:l['’]|d['’]|la\s+|le\s+|les\s+|the\s+|du\s+|des\s+)", re.IGNORECASE)
 ACRONYM = re.compile(r"^[A-Z][A-Z0-9&.]{1,7}$")
+WORD = re.compile(r"\w+")
 # Page furniture glued to a name by the models: "Laurence - Publié le ...", "Claire Morel | Rédaction"
 FURNITURE = re.compile(r"\s+[-–—|]\s+.*$")
 DANGLING = re.compile(r"\s+(?:de|du|des|d['’]|of|the|and|et)$", re.IGNORECASE)
@@ -29,7 +30,7 @@ def clean_surface(text: str) -> str:
     return text.strip(" .,;:!?«»\"'()[]")
 
 
-def _common_word(ent: Any, surface: str, lowercase_words: set[str], mid_sentence: set[str]) -> bool:
+def _common_word(ent: Any, surface: str, lowercase_words: set[str]) -> bool:
     """A one-word name from the statistical model that is really a common word: the text also uses it in
     lower case ("Travail" and "travail"), or it starts its sentence with a verb's ending and never appears
     capitalised inside a sentence."""
@@ -39,9 +40,9 @@ def _common_word(ent: Any, surface: str, lowercase_words: set[str], mid_sentence
         return True
     doc = ent.doc
     verb_form = VERB_FORM.get(doc.lang_)
-    return bool(
-        doc[ent.start].is_sent_start and verb_form and verb_form.search(surface) and surface not in mid_sentence
-    )
+    if not (verb_form and verb_form.search(surface) and doc[ent.start].is_sent_start):
+        return False
+    return not re.search(rf"[^\s.!?]\s+{re.escape(surface)}\b", doc.text)
 
 
 def _is_noise(name: str, gazetteer: Gazetteer) -> bool:
@@ -71,8 +72,7 @@ def entities_from_doc(doc: Doc, gazetteer: Gazetteer) -> list[dict[str, Any]]:
         entry["mentions"] += 1
         entry["spans"].append(span)
 
-    lowercase_words = {t.text for t in doc if t.is_lower}
-    mid_sentence = {t.text for t in doc if t.is_title and not t.is_sent_start}
+    lowercase_words = {w for w in WORD.findall(doc.text) if w.islower()}
     for ent in doc.ents:
         surface = clean_surface(ent.text)
         if "\n" in ent.text.strip() or not surface:
@@ -84,7 +84,7 @@ def entities_from_doc(doc: Doc, gazetteer: Gazetteer) -> list[dict[str, Any]]:
             add(canonical, info["kind"], info["country"], surface, span)
             continue
         kind = NER_KINDS.get(ent.label_)
-        if kind is None or _is_noise(surface, gazetteer) or _common_word(ent, surface, lowercase_words, mid_sentence):
+        if kind is None or _is_noise(surface, gazetteer) or _common_word(ent, surface, lowercase_words):
             continue
         add(surface, kind, None, surface, span)
 

@@ -18,8 +18,14 @@ def term_pattern(term: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + re.escape(fold(stem)) + tail)
 
 
+@lru_cache(maxsize=128)
+def terms_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
+    """All of a signal's terms as one alternation: one pass over the text instead of one per term."""
+    return re.compile("|".join(f"(?:{term_pattern(t).pattern})" for t in terms) or r"(?!x)x")
+
+
 def matches_any(folded_text: str, terms: Iterable[str]) -> bool:
-    return any(term_pattern(t).search(folded_text) for t in terms)
+    return bool(terms_pattern(tuple(terms)).search(folded_text))
 
 
 def score_relevance(text: str, lang: str, topics: dict[str, Any], program_named: bool) -> tuple[float, bool]:
