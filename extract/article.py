@@ -24,6 +24,9 @@ from extract.text import document_from_content
 CONTRACT_KEYS = ("path", "url", "title", "lang", "published", "relevant", "relevance", "entities", "figures", "events")
 SUBJECT_KINDS = ("program", "agency", "org")
 DOLLARS = {"US": "USD", "CA": "CAD", "AU": "AUD", "SG": "SGD"}
+# "the Australian agency's $70 million": a nationality word when no known entity names the country
+DOLLAR_NATIONALITY = re.compile(r"\b(?:Canad|Austral|Singap)\w*", re.IGNORECASE)
+DOLLAR_NATIONALITY_CODES = {"canad": "CA", "austr": "AU", "singa": "SG"}
 FIGURE_KEYS = (
     "kind", "value", "min", "max", "unit", "currency", "period", "what", "approx", "iso",
     "subject", "text", "start", "end", "sentence", "label",
@@ -124,7 +127,9 @@ def _figure_subject(
     return _nearest_subject(start, end, entities, lo, hi) or main
 
 
-def _dollar_currency(start: int, end: int, entities: list[dict[str, Any]], lo: int, hi: int, home: str | None) -> str:
+def _dollar_currency(
+    start: int, end: int, entities: list[dict[str, Any]], lo: int, hi: int, home: str | None, sentence_text: str
+) -> str:
     """A bare "$" is the dollar of the country named closest in the sentence, else of the article's main
     initiative: "$25.5 million" in a story about the Canadian Digital Service is Canadian."""
     best, best_distance = None, None
@@ -136,6 +141,9 @@ def _dollar_currency(start: int, end: int, entities: list[dict[str, Any]], lo: i
                 distance = max(s - end, start - t, 0)
                 if best_distance is None or distance < best_distance:
                     best, best_distance = e["country"], distance
+    if best is None:
+        nationality = DOLLAR_NATIONALITY.search(sentence_text)
+        best = DOLLAR_NATIONALITY_CODES[fold(nationality.group())[:5]] if nationality else None
     return DOLLARS.get(best or home or "US", "USD")
 
 
@@ -182,7 +190,7 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
             bounds = (lo, hi, offset + clause_lo, offset + clause_hi)
             f["subject"] = _figure_subject(f["start"], f["end"], entities, bounds, main, main_is_program)
             if f.pop("unqualified_dollar", False) and f["kind"] in ("salary", "budget"):
-                f["currency"] = f["unit"] = _dollar_currency(f["start"], f["end"], entities, lo, hi, home)
+                f["currency"] = f["unit"] = _dollar_currency(f["start"], f["end"], entities, lo, hi, home, sentence)
                 f["label"] = label(f)
             f["sentence"] = sentence
             f.setdefault("iso", None)

@@ -29,9 +29,7 @@ DURATION_WORD = re.compile(
     r"(?<![\w-])(?P<n>un|une|one)(?:\s+|-)(?P<u>an|année|year|mois|month|semaine|week|jour|day)(?![\w])",
     re.IGNORECASE,
 )
-NOT_A_DURATION_BEFORE = re.compile(
-    r"(?:il\s+y\s+a|âgée?s?(?:\s+de)?|aged(?:\s+between|\s+from)?|depuis)\s*$", re.IGNORECASE
-)
+NOT_A_DURATION_BEFORE = re.compile(r"(?:il\s+y\s+a|âgée?s?(?:\s+de)?|aged(?:\s+between|\s+from)?)\s*$", re.IGNORECASE)
 
 # Counted nouns, matched as word prefixes (accents folded): prefix -> (kind, unit, what)
 PEOPLE = "headcount", "person"
@@ -85,7 +83,10 @@ NOUNS: list[tuple[str, tuple[str, str, str]]] = [
     ("user", ("count", "user", "users")), ("cohort", ("count", "cohort", "cohorts")), ("team", ("count", "team", "teams")),
     ("countr", ("count", "country", "countries")), ("account", ("count", "account", "accounts")),
     ("contract", ("count", "contract", "contracts")), ("track", ("count", "track", "tracks")),
-    ("post", ("count", "position", "positions")), ("slot", ("count", "position", "positions")), ("website", ("count", "website", "websites")),
+    ("post", ("count", "position", "positions")), ("slot", ("count", "position", "positions")),
+    ("place", ("count", "position", "places")), ("civilian", (*PEOPLE, "civilian employees")),
+    ("cities", ("count", "city", "cities")), ("city", ("count", "city", "cities")), ("group", ("count", "group", "groups")),
+    ("veteran", (*PEOPLE, "veterans")), ("ville", ("count", "city", "cities")), ("website", ("count", "website", "websites")),
 ]  # fmt: skip
 NOUNS.sort(key=lambda item: len(item[0]), reverse=True)  # "entreprises partenaires" before "entreprise"
 
@@ -94,7 +95,8 @@ FILLERS = set(
     "de d' des du of the new nouveaux nouvelles nouveau nouvelle additional supplementaires supplementaire more "
     "other autres early-career early career mid-career junior juniors senior seniors jeunes young top technical "
     "techniques tech digital numeriques numerique federal federaux federales full-time part-time permanent "
-    "qualified qualifies hautement highly skilled".split()
+    "qualified qualifies hautement highly skilled open vacant technology former anciens anciennes volunteer "
+    "benevoles".split()
 )
 
 ACRONYM_WORD = re.compile(r"^[A-Z][A-Z0-9]{1,6}$")
@@ -107,8 +109,12 @@ LAYOFF = re.compile(
 ANNUAL = re.compile(
     r"\b(?:(?P<year>annuel\w*|annual\w*|par\s+an|a\s+year|per\s+year)|mensuel\w*|monthly)\b", re.IGNORECASE
 )
+REFERENCE_BEFORE = re.compile(
+    r"\b(?:top|article|art\.|section|n°|no\.|numéro|number|chapitre|chapter)\s*$", re.IGNORECASE
+)
 SALARY = re.compile(
-    r"\b(?:salaire\w*|r[ée]mun[ée]r\w*|pay[ée]s?|salar(?:y|ies)|pays?|paid|earn\w*|compensation|wages?)\b",
+    r"\b(?:salaire\w*|r[ée]mun[ée]r\w*|pay[ée]s?|salar(?:y|ies)|pays?|paid|earn\w*|compensation|wages?|"
+    r"touch\w*|gagn\w*|brut|bill\w*)\b",
     re.IGNORECASE,
 )
 
@@ -188,12 +194,15 @@ def _headcount_what(sentence: str, what: str, start: int, end: int) -> str:
 def _classify(q: Quantity, masked: str, sentence: str) -> dict[str, Any] | None:
     """Kind, unit and what of one quantity, or None when nothing says what it counts."""
     after = masked[q.end :]
+    if REFERENCE_BEFORE.search(masked[max(0, q.start - 12) : q.start]):
+        return None  # "top 10", "article 49", "Section 508", "n° 12": a rank or a reference, not a quantity
     if q.percent:
         return {"kind": "percent", "unit": "percent", "what": "percentage"}
     if q.currency:
         # pay of one person; millions paid out are a programme's money, whatever the verb
         amount = q.value if q.value is not None else q.max
-        kind = "salary" if SALARY.search(sentence) and (amount or 0) < 1_000_000 else "budget"
+        paid = SALARY.search(sentence) or q.period == "hour"
+        kind = "salary" if paid and (amount or 0) < 1_000_000 else "budget"
         typed = {"kind": kind, "unit": q.currency, "what": "salary" if kind == "salary" else "amount"}
         if kind == "salary" and not q.period:
             annual = ANNUAL.search(_clause(sentence, q.start, q.end))

@@ -19,7 +19,7 @@ _SP = f"[{SPACES}]"
 _NUM_FR = rf"\d{{1,3}}(?:{_SP}\d{{3}})+(?:,\d+)?|\d+(?:[.,]\d+)?"
 _NUM_EN = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 # A number glued to letters is a code ("COVID-19", "F35", "6ème"), unless the letters are a scale ("130k").
-_GLUED = r"(?!(?:[kK]|M|Mds?|bn|mn)(?![A-Za-z]))[\w\x00]|[.,]\d"
+_GLUED = r"(?!(?:[kK]|M|m|Mds?|bn|mn)(?![A-Za-z]))[\w\x00]|[.,]\d"
 NUMBER_RE = {
     "fr": re.compile(rf"(?<![\w.,\-/\x00])(?:{_NUM_FR})(?!{_GLUED})"),
     "en": re.compile(rf"(?<![\w.,\-/\x00])(?:{_NUM_EN})(?!{_GLUED})"),
@@ -31,16 +31,16 @@ SCALES = {
     "trillion": 1e12,
 }  # fmt: skip
 SCALE_RE = re.compile(
-    r"(?:\s?(?P<short>[kK]|M|Mds?|bn|mn)(?=[\s€$£.,;:)\-–—]|$)|\s+(?P<word>mille|thousand|millions?|milliards?|billions?|trillion)\b)"
+    r"(?:\s?(?P<short>[kK]|M|m|Mds?|bn|mn)(?=[\s€$£.,;:)\-–—]|$)|\s+(?P<word>mille|thousand|millions?|milliards?|billions?|trillion)\b)"
 )
 
 EN_NUMBER_WORDS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred"
+    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand"
 ).split()
 FR_NUMBER_WORDS = (
     "zéro un une deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize "
-    "vingt vingts trente quarante cinquante soixante cent cents"
+    "vingt vingts trente quarante cinquante soixante cent cents mille"
 ).split()
 _WORD_JOIN = {"en": r"(?:[\s-]+(?:and\s+)?)", "fr": r"(?:[\s-]+(?:et[\s-]+)?)"}
 NUMBER_WORDS_RE = {
@@ -270,6 +270,7 @@ def _ranges(text: str, items: list[Quantity]) -> list[Quantity]:
 def find_quantities(text: str, lang: str) -> list[Quantity]:
     """Every amount, range and percentage in `text` (dates should be masked first with \\x00)."""
     lang = lang if lang in NUMBER_RE else "en"
-    amounts = [_decorate(text, q) for q in _raw_amounts(text, lang)]
-    amounts = [_period(text, q) for q in amounts]
+    amounts = [_period(text, _decorate(text, q)) for q in _raw_amounts(text, lang)]
+    # a decorated amount may have swallowed the next one ("20 pour cent": "cent" is not a hundred)
+    amounts = [q for i, q in enumerate(amounts) if i == 0 or q.start >= amounts[i - 1].end]
     return _ranges(text, amounts)

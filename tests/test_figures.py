@@ -107,3 +107,13 @@ def test_millions_paid_out_are_a_budget_and_an_annual_salary_has_its_period():
 def test_jobs_cut_are_layoffs():
     f = one("GDS cut 100 jobs.", "en", "headcount")
     assert (f["value"], f["what"]) == (100, "layoffs")
+
+
+def test_ranks_and_references_are_not_figures():
+    assert figs("GOV.UK ranked among the top 10 public websites.", "en") == []
+    assert figs("Selon l'article 49 du projet de loi.", "fr") == []
+
+
+def test_hourly_pay_is_a_salary_and_since_gives_a_duration():
+    assert one("Contractors bill up to $250 an hour.", "en", "salary")["period"] == "hour"
+    assert one("Elle dirige depuis trois semaines la promotion.", "fr", "duration")["value"] == 3

@@ -98,3 +98,14 @@ def test_codes_are_not_numbers():
 def test_percent():
     q, _ = only("45 % des agents", "fr")
     assert q.percent and q.value == 45
+
+
+def test_words_swallowed_by_a_unit_are_not_counted_again():
+    assert [(q.value, q.percent) for q in find_quantities("20 pour cent des agents", "fr")] == [(20, True)]
+
+
+def test_lone_scale_words_and_lower_case_m_after_a_currency():
+    assert [q.value for q in find_quantities("A thousand young engineers", "en")] == [1000]
+    assert [q.value for q in find_quantities("Mille ingénieurs", "fr")] == [1000]
+    assert [(q.value, q.currency) for q in find_quantities("a budget of £8m", "en")] == [(8_000_000, "GBP")]
+    assert [q.value for q in find_quantities("5m away", "en")] == [5]
