@@ -29,7 +29,11 @@ DURATION_WORD = re.compile(
     r"(?<![\w-])(?P<n>un|une|one)(?:\s+|-)(?P<u>an|année|year|mois|month|semaine|week|jour|day)(?![\w])",
     re.IGNORECASE,
 )
-NOT_A_DURATION_BEFORE = re.compile(r"(?:il\s+y\s+a|âgée?s?(?:\s+de)?|aged(?:\s+between|\s+from)?)\s*$", re.IGNORECASE)
+NOT_A_DURATION_BEFORE = re.compile(
+    r"(?:il\s+y\s+a|âgée?s?(?:\s+de)?|aged(?:\s+between|\s+from)?|f[êe]te\w*\s+(?:ses|son|leurs)|"
+    r"c[ée]l[èe]bre\w*\s+(?:ses|son|leurs)|celebrat\w*\s+(?:its|their))\s*$",
+    re.IGNORECASE,
+)
 
 # Counted nouns, matched as word prefixes (accents folded): prefix -> (kind, unit, what)
 PEOPLE = "headcount", "person"
@@ -66,7 +70,7 @@ NOUNS: list[tuple[str, tuple[str, str, str]]] = [
     ("compte", ("count", "account", "accounts")), ("mission", ("count", "mission", "missions")),
     # English
     ("people", (*PEOPLE, "people")), ("person", (*PEOPLE, "people")), ("employee", (*PEOPLE, "employees")),
-    ("staff", (*PEOPLE, "staff")), ("worker", (*PEOPLE, "workers")), ("technologist", (*PEOPLE, "technologists")),
+    ("staffer", (*PEOPLE, "staff")), ("staff", (*PEOPLE, "staff")), ("worker", (*PEOPLE, "workers")), ("technologist", (*PEOPLE, "technologists")),
     ("engineer", (*PEOPLE, "engineers")), ("developer", (*PEOPLE, "developers")), ("specialist", (*PEOPLE, "specialists")),
     ("recruit", (*PEOPLE, "recruits")), ("hire", (*PEOPLE, "hires")), ("applicant", (*PEOPLE, "applicants")),
     ("application", (*PEOPLE, "applications")), ("professional", (*PEOPLE, "professionals")),
@@ -137,6 +141,10 @@ def _counted_noun(after: str) -> tuple[str, str, str] | None:
         if not re.match(r"\w", word):
             return None
         meaning = _noun_at(" ".join(words[i:]))
+        if meaning and original[i][:1].isupper() and i + 1 < len(words):
+            # a capitalised noun may end a name: "21 US Digital Service staffers" counts staffers
+            following = _noun_at(" ".join(words[i + 1 :]))
+            meaning = following or meaning
         if meaning:
             return meaning
         if word in FILLERS or word.startswith("d'") or ACRONYM_WORD.match(original[i]):

@@ -84,10 +84,8 @@ def gold_sets(include_shared: bool = True) -> dict[str, list[Case]]:
         if path.exists():
             sets[f"sentences-{lang}"] = load_sentences(path)
     articles = []
-    for lang in ("en", "fr"):
-        path = GOLD / f"articles_{lang}.jsonl"
-        if path.exists():
-            articles += load_articles(path, GOLD)
+    for path in sorted(GOLD.glob("articles*.jsonl")):
+        articles += load_articles(path, GOLD)
     if articles:
         sets["articles"] = articles
     if include_shared and (SHARED_CORPUS / "gold.jsonl").exists():

@@ -117,3 +117,12 @@ def test_ranks_and_references_are_not_figures():
 def test_hourly_pay_is_a_salary_and_since_gives_a_duration():
     assert one("Contractors bill up to $250 an hour.", "en", "salary")["period"] == "hour"
     assert one("Elle dirige depuis trois semaines la promotion.", "fr", "duration")["value"] == 3
+
+
+def test_a_capitalised_noun_inside_a_name_is_not_what_is_counted():
+    f = one("Twenty-one US Digital Service staffers resign", "en", "headcount")
+    assert (f["value"], f["what"]) == (21, "resignations")
+
+
+def test_an_anniversary_is_not_a_duration():
+    assert figs("Etalab fête ses dix ans", "fr") == []
