@@ -31,7 +31,7 @@ DURATION_WORD = re.compile(
 )
 NOT_A_DURATION_BEFORE = re.compile(
     r"(?:il\s+y\s+a|âgée?s?(?:\s+de)?|aged(?:\s+between|\s+from)?|f[êe]te\w*\s+(?:ses|son|leurs)|"
-    r"c[ée]l[èe]bre\w*\s+(?:ses|son|leurs)|celebrat\w*\s+(?:its|their))\s*$",
+    r"c[ée]l[èe]bre\w*\s+(?:ses|son|leurs)|celebrat\w*\s+(?:its|their)|marks?|marking)\s*$",
     re.IGNORECASE,
 )
 

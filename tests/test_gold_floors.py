@@ -10,12 +10,14 @@ import pytest
 
 from tests.evaluation import GOLD, evaluate, format_score
 
-# What the issue asks of the gold sets the project ships, and what the shared corpus reaches today.
+# Measured by this version (make eval): sentences-en F1 0.97, sentences-fr F1 0.99, articles F1 0.98 with
+# entity recall 0.97 and relevance 1.00, shared corpus F1 1.00 with entity recall 0.89. The issue's bar is
+# F1 >= 0.85, entity recall >= 0.90 and relevance >= 0.95 on the project's own sets.
 FLOORS = {
-    "sentences-en": {"figures_strict_f1": 0.85, "subject_acc": 0.80},
-    "sentences-fr": {"figures_strict_f1": 0.85, "subject_acc": 0.80},
-    "articles": {"figures_strict_f1": 0.85, "entity_recall": 0.90, "relevance_acc": 0.95, "subject_acc": 0.80},
-    "shared-corpus": {"figures_strict_f1": 0.85, "entity_recall": 0.85, "relevance_acc": 1.0},
+    "sentences-en": {"figures_strict_f1": 0.93, "subject_acc": 0.90},
+    "sentences-fr": {"figures_strict_f1": 0.95, "subject_acc": 0.90},
+    "articles": {"figures_strict_f1": 0.94, "entity_recall": 0.93, "relevance_acc": 0.95, "subject_acc": 0.85},
+    "shared-corpus": {"figures_strict_f1": 0.95, "entity_recall": 0.85, "relevance_acc": 1.0},
 }
 MIN_SENTENCES = 150
 MIN_ARTICLES = 20
@@ -37,7 +39,12 @@ def test_the_gold_sets_are_big_enough_and_well_formed():
     assert any(not c.relevant for c in articles) and any(c.relevant for c in articles)
     for case in sentences + articles:
         for figure in case.figures:
-            assert (figure.get("value") is None) != (figure.get("min") is None and figure.get("max") is None), case.id
+            if figure["kind"] == "date":
+                assert figure.get("iso"), case.id
+            else:
+                assert (figure.get("value") is None) != (figure.get("min") is None and figure.get("max") is None), (
+                    case.id
+                )
             assert figure.get("text") is None or figure["text"] in case.content, (case.id, figure["text"])
     assert (GOLD / "README.md").exists()
 
