@@ -25,7 +25,7 @@ import spacy
 import trafilatura
 from trafilatura.deduplication import LRUCache
 
-from extract.article import extract_documents
+from extract.article import BATCH_SIZE, extract_documents
 from extract.lang import detect_language
 from extract.nlp import load_model
 
@@ -51,7 +51,7 @@ def bare_trafilatura(items: list[dict[str, Any]]) -> list[str]:
 def bare_ner(texts_by_lang: dict[str, list[str]], models: dict[str, spacy.language.Language]) -> int:
     entities = 0
     for lang, texts in texts_by_lang.items():
-        for doc in models[lang].pipe(texts, batch_size=32):
+        for doc in models[lang].pipe(texts, batch_size=BATCH_SIZE):
             entities += len(doc.ents)
     return entities
 

@@ -16,7 +16,7 @@ from extract.entities import entities_from_doc
 from extract.events import events_from_sentence
 from extract.figures import clause_bounds, figures_from_sentence, label
 from extract.lang import SUPPORTED, detect_language
-from extract.nlp import Gazetteer, build_pipeline
+from extract.nlp import Gazetteer, build_pipeline, sentence_offsets
 from extract.normalize import fold
 from extract.relevance import score_relevance
 from extract.text import document_from_content
@@ -27,6 +27,8 @@ DOLLARS = {"US": "USD", "CA": "CAD", "AU": "AUD", "SG": "SGD"}
 # "the Australian agency's $70 million": a nationality word when no known entity names the country
 DOLLAR_NATIONALITY = re.compile(r"\b(?:Canad|Austral|Singap)\w*", re.IGNORECASE)
 DOLLAR_NATIONALITY_CODES = {"canad": "CA", "austr": "AU", "singa": "SG"}
+# Documents per `nlp.pipe` batch; the benchmark's bare NER uses the same size so the two compare fairly.
+BATCH_SIZE = 16
 FIGURE_KEYS = (
     "kind", "value", "min", "max", "unit", "currency", "period", "what", "approx", "iso",
     "subject", "text", "start", "end", "sentence", "label",
@@ -170,12 +172,8 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
     events: list[dict[str, Any]] = []
     seen_figures: set[tuple[str, str, str]] = set()
     seen_events: set[tuple[str, str]] = set()
-    for sent in spacy_doc.sents:
-        sentence = sent.text.strip()
-        if not sentence:
-            continue
-        offset = sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
-        lo, hi = offset, offset + len(sentence)
+    for lo, hi in sentence_offsets(spacy_doc, text):
+        sentence, offset = text[lo:hi], lo
         sentence_figures = []
         for f in figures_from_sentence(sentence, lang, default_year):
             if f["kind"] == "date" and f.get("iso") == published:
@@ -231,7 +229,7 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
 
 
 def extract_documents(
-    items: Iterable[dict[str, Any]], resources: Resources, batch_size: int = 16
+    items: Iterable[dict[str, Any]], resources: Resources, batch_size: int = BATCH_SIZE
 ) -> list[dict[str, Any] | None]:
     """Records for raw items, in input order; None where an item has no extractable text.
 

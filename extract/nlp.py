@@ -42,6 +42,26 @@ def paragraph_boundaries(doc):  # noqa: ANN001 - spaCy component signature
     return doc
 
 
+def sentence_offsets(doc, text: str) -> list[tuple[int, int]]:  # noqa: ANN001 - a spaCy Doc
+    """(start, end) character offsets of each sentence of `doc` (whose text is `text`), blanks trimmed.
+
+    Read from the token arrays rather than `doc.sents`: making a Span and its tokens for every sentence
+    cost more than the rules that then read the text."""
+    if len(doc) == 0:
+        return []
+    flags = doc.to_array("SENT_START")
+    flags[0] = 1
+    starts = [int(i) for i in doc.to_array("IDX")[flags == 1]]
+    offsets = []
+    for start, end in zip(starts, [*starts[1:], len(text)], strict=True):
+        raw = text[start:end]
+        stripped = raw.strip()
+        if stripped:
+            lead = len(raw) - len(raw.lstrip())
+            offsets.append((start + lead, start + lead + len(stripped)))
+    return offsets
+
+
 @dataclass
 class Gazetteer:
     """Canonical entities by name, and the surfaces that are never entities."""

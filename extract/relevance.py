@@ -10,18 +10,24 @@ from typing import Any
 from extract.normalize import fold
 
 
+def _term_body(term: str) -> str:
+    stem = term[:-1] if term.endswith("*") else term
+    return re.escape(fold(stem)) + (r"\w*" if term.endswith("*") else r"(?!\w)")
+
+
 @lru_cache(maxsize=512)
 def term_pattern(term: str) -> re.Pattern[str]:
     """A topics.yaml term as a regex: word start, `*` for any ending, whole word otherwise."""
-    stem = term[:-1] if term.endswith("*") else term
-    tail = r"\w*" if term.endswith("*") else r"(?!\w)"
-    return re.compile(r"(?<!\w)" + re.escape(fold(stem)) + tail)
+    return re.compile(r"(?<!\w)" + _term_body(term))
 
 
 @lru_cache(maxsize=128)
 def terms_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
-    """All of a signal's terms as one alternation: one pass over the text instead of one per term."""
-    return re.compile("|".join(f"(?:{term_pattern(t).pattern})" for t in terms) or r"(?!x)x")
+    """All of a signal's terms as one alternation: one pass over the text instead of one per term. The
+    word-start test comes first, so the alternatives are only tried where a word begins."""
+    if not terms:
+        return re.compile(r"(?!x)x")
+    return re.compile(r"(?<!\w)(?:" + "|".join(_term_body(t) for t in terms) + ")")
 
 
 def matches_any(folded_text: str, terms: Iterable[str]) -> bool:

@@ -97,3 +97,24 @@ def test_two_initiatives_in_one_sentence_each_keep_their_figure(blank_resources)
         (60, "Canadian Digital Service"),
         (100, "Government Digital Service"),
     ]
+
+
+def test_sentence_offsets_match_the_sentences_spacy_gives(blank_resources):
+    from extract.nlp import sentence_offsets
+
+    text = "  Title without a stop\nThe agency hired 40 people.  It plans more.\n\nClosing line"
+    doc = blank_resources.pipeline("en")(text)
+    expected = [s.text.strip() for s in doc.sents if s.text.strip()]
+    assert [text[lo:hi] for lo, hi in sentence_offsets(doc, text)] == expected
+    assert expected[0] == "Title without a stop" and len(expected) == 4
+    assert sentence_offsets(blank_resources.pipeline("en")(""), "") == []
+
+
+def test_relevance_terms_match_only_at_word_starts():
+    from extract.relevance import matches_any
+
+    assert matches_any("the agency recruits fellows", ["recruit*"])
+    assert not matches_any("the agency unrecruits", ["recruit*"])
+    assert matches_any("a fellow joined", ["fellow", "tech"])
+    assert not matches_any("fellowship only", ["fellow"])
+    assert not matches_any("anything", [])
