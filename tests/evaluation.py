@@ -189,9 +189,10 @@ class Score:
         r = tp / (tp + fn) if tp + fn else 1.0
         return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
-    def summary(self) -> dict[str, float]:
+    def summary(self) -> dict[str, float | None]:
+        """Headline scores; a score with nothing to score (relevance on sentences) is None, not a free 1.0."""
         p, r, f = self.prf("strict:all")
-        ratio = lambda pair: round(pair[0] / pair[1], 3) if pair[1] else 1.0  # noqa: E731
+        ratio = lambda pair: round(pair[0] / pair[1], 3) if pair[1] else None  # noqa: E731
         return {
             "figures_strict_p": round(p, 3), "figures_strict_r": round(r, 3), "figures_strict_f1": round(f, 3),
             "figures_loose_f1": round(self.prf("loose:all")[2], 3),
@@ -263,7 +264,7 @@ def format_score(name: str, s: Score) -> str:
         c = s.buckets[bucket]
         p, r, f = s.prf(bucket)
         lines.append(f"{bucket:18} {c['tp']:4} {c['fp']:4} {c['fn']:4}  {p:5.2f} {r:5.2f} {f:5.2f}")
-    lines.append("summary " + " ".join(f"{k}={v}" for k, v in s.summary().items()))
+    lines.append("summary " + " ".join(f"{k}={'n/a' if v is None else v}" for k, v in s.summary().items()))
     return "\n".join(lines)
 
 
