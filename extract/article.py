@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,22 +84,30 @@ def prepare(item: dict[str, Any]) -> dict[str, Any] | None:
     return doc
 
 
+def _closest_entity(
+    start: int, end: int, entities: list[dict[str, Any]], lo: int, hi: int, accept: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any] | None:
+    """The accepted entity with a mention in [lo, hi] closest to the span start..end."""
+    best, best_distance = None, None
+    for e in entities:
+        if not accept(e):
+            continue
+        for s, t in e["spans"]:
+            if s >= lo and t <= hi:
+                distance = max(s - end, start - t, 0)
+                if best_distance is None or distance < best_distance:
+                    best, best_distance = e, distance
+    return best
+
+
 def _nearest_subject(
     start: int, end: int, entities: list[dict[str, Any]], lo: int, hi: int, kinds: tuple[str, ...] = SUBJECT_KINDS
 ) -> str | None:
     """The initiative named closest to a figure in its sentence; programmes first, then agencies, orgs."""
     for kind in kinds:
-        best, best_distance = None, None
-        for e in entities:
-            if e["kind"] != kind or not e.get("known"):
-                continue
-            for s, t in e["spans"]:
-                if s >= lo and t <= hi:
-                    distance = max(s - end, start - t, 0)
-                    if best_distance is None or distance < best_distance:
-                        best, best_distance = e["name"], distance
+        best = _closest_entity(start, end, entities, lo, hi, lambda e, k=kind: e["kind"] == k and e.get("known"))
         if best:
-            return best
+            return best["name"]
     return None
 
 
@@ -134,15 +142,8 @@ def _dollar_currency(
 ) -> str:
     """A bare "$" is the dollar of the country named closest in the sentence, else of the article's main
     initiative: "$25.5 million" in a story about the Canadian Digital Service is Canadian."""
-    best, best_distance = None, None
-    for e in entities:
-        if e.get("country") not in DOLLARS or not e.get("known"):
-            continue
-        for s, t in e["spans"]:
-            if s >= lo and t <= hi:
-                distance = max(s - end, start - t, 0)
-                if best_distance is None or distance < best_distance:
-                    best, best_distance = e["country"], distance
+    closest = _closest_entity(start, end, entities, lo, hi, lambda e: e.get("country") in DOLLARS and e.get("known"))
+    best = closest["country"] if closest else None
     if best is None:
         nationality = DOLLAR_NATIONALITY.search(sentence_text)
         best = DOLLAR_NATIONALITY_CODES[fold(nationality.group())[:5]] if nationality else None

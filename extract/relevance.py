@@ -11,14 +11,9 @@ from extract.normalize import fold
 
 
 def _term_body(term: str) -> str:
+    """A topics.yaml term as a regex body: `*` for any ending, whole word otherwise."""
     stem = term[:-1] if term.endswith("*") else term
     return re.escape(fold(stem)) + (r"\w*" if term.endswith("*") else r"(?!\w)")
-
-
-@lru_cache(maxsize=512)
-def term_pattern(term: str) -> re.Pattern[str]:
-    """A topics.yaml term as a regex: word start, `*` for any ending, whole word otherwise."""
-    return re.compile(r"(?<!\w)" + _term_body(term))
 
 
 @lru_cache(maxsize=128)
