@@ -22,6 +22,14 @@ ENTITY_KINDS = ("program", "agency", "company", "person", "place", "org")
 LANGS = ("en", "fr")
 SOURCE_ID = re.compile(r"^[a-z0-9-]+$")
 DEFAULT_USER_AGENT = "talentwatch/0.1 (+https://github.com/talentwatch/talentwatch)"
+# A crawler must say who runs it: the User-Agent carries a URL or an e-mail address to contact.
+CONTACT = re.compile(r"https?://\S+|[\w.+-]+@[\w-]+\.[\w.-]+")
+DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+SETTING_KEYS = {
+    "allow_private", "delay", "user_agent", "max_pages", "timeout", "max_bytes", "retries", "max_retry_after",
+    "max_crawl_delay", "min_interval", "max_interval", "aggregators",
+}  # fmt: skip
 
 
 class ConfigError(Exception):
@@ -49,9 +57,17 @@ class Source:
 @dataclass(frozen=True)
 class Settings:
     allow_private: bool | tuple[str, ...] = False
-    delay: float = 1.0
+    delay: float = 1.0  # seconds between two requests to one host (robots.txt Crawl-delay may raise it)
     user_agent: str = DEFAULT_USER_AGENT
     max_pages: int = 5  # listing pagination depth
+    timeout: float = 30.0  # seconds for one download, body included
+    max_bytes: int = 10 * 1024 * 1024  # response body cap, after decompression
+    retries: int = 2  # extra attempts on 5xx, 429, timeouts and connection errors
+    max_retry_after: float = 120.0  # longest Retry-After honoured; a longer one gives up until the next run
+    max_crawl_delay: float = 30.0  # longest robots.txt Crawl-delay honoured
+    min_interval: float = 3600.0  # a source is checked at most this often...
+    max_interval: float = 86400.0  # ...and at least this often (failures back off up to it too)
+    aggregators: tuple[str, ...] = ("news.google.com",)  # hosts whose feed links are redirect stubs
 
     def private_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network] | None:
         """None means every address is allowed; a list names the only private networks allowed."""
@@ -148,9 +164,31 @@ def _parse_source(raw: Any, file: Path, key: str) -> Source:
     return Source(id=sid, kind=kind, url=url, lang=lang, links=links, next=nxt)
 
 
+def _seconds(value: Any, file: Path, key: str) -> float:
+    """A duration: a number of seconds, or a string such as "90s", "30m", "1h", "2d"."""
+    if isinstance(value, bool):
+        raise ConfigError(file, key, "must be a duration (seconds, or like 30m, 1h, 2d)")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    else:
+        m = DURATION.match(str(value))
+        if not m:
+            raise ConfigError(file, key, f"must be a duration (seconds, or like 30m, 1h, 2d), got {value!r}")
+        seconds = float(m.group(1)) * DURATION_UNITS[m.group(2)]
+    if seconds < 0:
+        raise ConfigError(file, key, "must be >= 0")
+    return seconds
+
+
+def _count(value: Any, file: Path, key: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(file, key, f"must be an integer >= {minimum}")
+    return value
+
+
 def _parse_settings(raw: Any, file: Path, base: Settings) -> Settings:
     raw = _mapping(raw, file, "settings")
-    unknown = set(raw) - {"allow_private", "delay", "user_agent", "max_pages"}
+    unknown = set(raw) - SETTING_KEYS
     if unknown:
         raise ConfigError(file, f"settings.{sorted(unknown)[0]}", "unknown key")
     values = dict(base.__dict__)
@@ -175,12 +213,30 @@ def _parse_settings(raw: Any, file: Path, base: Settings) -> Settings:
             raise ConfigError(file, "settings.delay", "must be a number of seconds >= 0")
         values["delay"] = float(delay)
     if "user_agent" in raw:
-        values["user_agent"] = _string(raw["user_agent"], file, "settings.user_agent")
+        agent = _string(raw["user_agent"], file, "settings.user_agent")
+        if not CONTACT.search(agent):
+            raise ConfigError(
+                file, "settings.user_agent", "must include a contact URL or e-mail address, e.g. 'mybot (+https://...)'"
+            )
+        values["user_agent"] = agent
+    for key in ("timeout", "max_retry_after", "max_crawl_delay", "min_interval", "max_interval"):
+        if key in raw:
+            values[key] = _seconds(raw[key], file, f"settings.{key}")
+    if values["timeout"] <= 0:
+        raise ConfigError(file, "settings.timeout", "must be > 0")
+    if values["min_interval"] > values["max_interval"]:
+        raise ConfigError(file, "settings.min_interval", "must not exceed settings.max_interval")
     if "max_pages" in raw:
-        pages = raw["max_pages"]
-        if isinstance(pages, bool) or not isinstance(pages, int) or pages < 1:
-            raise ConfigError(file, "settings.max_pages", "must be an integer >= 1")
-        values["max_pages"] = pages
+        values["max_pages"] = _count(raw["max_pages"], file, "settings.max_pages", 1)
+    if "max_bytes" in raw:
+        values["max_bytes"] = _count(raw["max_bytes"], file, "settings.max_bytes", 1024)
+    if "retries" in raw:
+        values["retries"] = _count(raw["retries"], file, "settings.retries", 0)
+    if "aggregators" in raw:
+        hosts = raw["aggregators"]
+        if not isinstance(hosts, list) or not all(isinstance(h, str) and h.strip() for h in hosts):
+            raise ConfigError(file, "settings.aggregators", "must be a list of host names")
+        values["aggregators"] = tuple(h.strip().lower() for h in hosts)
     return Settings(**values)
 
 

@@ -64,10 +64,10 @@ def cli(ctx: click.Context, db_path: str) -> None:
 # -- stages ------------------------------------------------------------------------------------------------
 
 
-def _crawl(db_path: str, config, verbose: bool) -> dict[str, Any]:  # noqa: ANN001
+def _crawl(db_path: str, config, verbose: bool, due_only: bool = False) -> dict[str, Any]:  # noqa: ANN001
     from crawler.crawl import run_crawl  # Scrapy is heavy: import it only for commands that crawl
 
-    return run_crawl(db_path, config, verbose=verbose, progress=sys.stderr.isatty())
+    return run_crawl(db_path, config, due_only=due_only, verbose=verbose, progress=sys.stderr.isatty())
 
 
 def _process(db, reprocess: bool, quiet: bool = False) -> dict[str, Any]:  # noqa: ANN001
@@ -173,10 +173,12 @@ def process(obj: dict, reprocess: bool) -> None:
 @cli.command()
 @sources_option
 @source_id_option
+@click.option("--all", "all_sources", is_flag=True, help="Visit every source now, due or not.")
 @verbose_option
 @click.pass_obj
-def run(obj: dict, sources_file: str | None, source_ids: tuple[str, ...], verbose: bool) -> None:
-    """Crawl, then process: what cron calls. Refuses to start while another run holds the database.
+def run(obj: dict, sources_file: str | None, source_ids: tuple[str, ...], all_sources: bool, verbose: bool) -> None:
+    """Crawl the sources that are due, then process: what cron calls. Refuses to start while another
+    run holds the database.
 
     \b
     Example (crontab, hourly):
@@ -185,7 +187,7 @@ def run(obj: dict, sources_file: str | None, source_ids: tuple[str, ...], verbos
     config = _sources(sources_file, source_ids)
 
     def work(db) -> dict[str, Any]:  # noqa: ANN001
-        crawl_stats = _crawl(obj["db"], config, verbose)
+        crawl_stats = _crawl(obj["db"], config, verbose, due_only=not all_sources)
         process_stats = _process(db, False, quiet=not verbose)
         return {
             **{f"crawl_{k}": v for k, v in crawl_stats.items()},
@@ -226,6 +228,55 @@ def demo(obj: dict, port: int) -> None:
     db = open_db(db_path)
     click.echo(database_summary(db))
     click.echo(f"\nBrowse it with:  .venv/bin/talentwatch serve {db_path}")
+
+
+@cli.command(name="sources")
+@sources_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per source instead of a table.")
+@click.pass_obj
+def sources_command(obj: dict, sources_file: str | None, as_json: bool) -> None:
+    """List the configured sources with their state: last status, last new item, failures, next check.
+
+    \b
+    Example:
+      talentwatch --db tw.db sources
+    """
+    from store.sources import source_states, sync_sources
+
+    config = _sources(sources_file, ())
+    db = open_db(obj["db"])
+    sync_sources(db, config.sources)
+    rows = source_states(db, [s.id for s in config.sources])
+    db.close()
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    click.echo(sources_table(rows))
+
+
+def sources_table(rows: list[dict[str, Any]]) -> str:
+    """Fixed-width table of source states; a failing source shows its error on the line below."""
+    header = ("source", "kind", "last check", "status", "new", "last new item", "fails", "next check")
+    lines = []
+    for r in rows:
+        status = "-" if r["last_checked"] is None else ("error" if r["last_error"] else str(r["last_status"] or "-"))
+        lines.append(
+            (r["id"], r["kind"] or "-", _when(r["last_checked"]), status,
+             "-" if r["last_visit_new"] is None else str(r["last_visit_new"]), _when(r["last_new_item"]),
+             str(r["failures"] or 0), _when(r["next_check"]) if r["next_check"] else "now")
+        )  # fmt: skip
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *lines, strict=True)]
+    out = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
+    for r, line in zip(rows, lines, strict=True):
+        out.append("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)).rstrip())
+        if r["last_error"]:
+            out.append(f"    last error: {r['last_error'][:200]}")
+    return "\n".join(out)
+
+
+def _when(ts: str | None) -> str:
+    return ts.replace("T", " ").removesuffix("Z")[:16] if ts else "-"
 
 
 # -- offline extraction ------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from config import SourcesConfig
 from crawler.spiders.sources import SourcesSpider
 from store import open_db
 from store.pages import stored_urls
-from store.sources import sync_sources
+from store.sources import conditional_state, due_source_ids, sync_sources
 
 
 def crawl_settings(
@@ -29,7 +29,16 @@ def crawl_settings(
                 else list(config.settings.allow_private)
             ),
             "TALENTWATCH_MAX_PAGES": config.settings.max_pages,
+            "TALENTWATCH_MAX_CRAWL_DELAY": config.settings.max_crawl_delay,
+            "TALENTWATCH_MAX_RETRY_AFTER": config.settings.max_retry_after,
+            "TALENTWATCH_MIN_INTERVAL": config.settings.min_interval,
+            "TALENTWATCH_MAX_INTERVAL": config.settings.max_interval,
+            "TALENTWATCH_AGGREGATORS": list(config.settings.aggregators),
             "DOWNLOAD_DELAY": config.settings.delay,
+            "DOWNLOAD_TIMEOUT": config.settings.timeout,
+            "DOWNLOAD_MAXSIZE": config.settings.max_bytes,
+            "DOWNLOAD_WARNSIZE": min(config.settings.max_bytes, 4 * 1024 * 1024),
+            "RETRY_TIMES": config.settings.retries,
             "USER_AGENT": config.settings.user_agent,
             "LOG_LEVEL": "INFO" if verbose else "WARNING",
             "TALENTWATCH_PROGRESS": progress and not verbose,
@@ -40,23 +49,37 @@ def crawl_settings(
 
 
 def run_crawl(
-    db_path: str | Path, config: SourcesConfig, *, verbose: bool = False, progress: bool = False
+    db_path: str | Path,
+    config: SourcesConfig,
+    *,
+    due_only: bool = False,
+    verbose: bool = False,
+    progress: bool = False,
 ) -> dict[str, Any]:
-    """Fetch every source once and store new pages. Returns the crawl's counters.
+    """Fetch the sources (with `due_only`, those whose next check has come) and store new pages.
+    Returns the crawl's counters.
 
     Scrapy's reactor can start once per process, so this is called at most once per process.
     """
     db = open_db(db_path)
     sync_sources(db, config.sources)
+    sources = config.sources
+    if due_only:
+        due = due_source_ids(db, [s.id for s in sources])
+        sources = tuple(s for s in sources if s.id in due)
     known = stored_urls(db)
+    conditional = conditional_state(db)
     db.close()
+    stats: dict[str, Any] = {"sources": len(sources), "sources_not_due": len(config.sources) - len(sources)}
+    if not sources:
+        return stats
     process = CrawlerProcess(crawl_settings(db_path, config, verbose=verbose, progress=progress))
     crawler = process.create_crawler(SourcesSpider)
-    process.crawl(crawler, sources_config=config, known_urls=known)
+    visiting = SourcesConfig(sources, config.settings, config.files)
+    process.crawl(crawler, sources_config=visiting, known_urls=known, conditional=conditional)
     process.start()
     raw = crawler.stats.get_stats() if crawler.stats else {}
-    stats = {k.split("/", 1)[1]: v for k, v in raw.items() if k.startswith("talentwatch/")}
+    stats.update({k.split("/", 1)[1]: v for k, v in raw.items() if k.startswith("talentwatch/")})
     stats["requests"] = raw.get("downloader/request_count", 0)
     stats["finish_reason"] = raw.get("finish_reason")
-    stats["sources"] = len(config.sources)
     return stats

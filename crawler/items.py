@@ -17,6 +17,7 @@ class PageItem:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes | None = None
     feed_entry: dict[str, Any] | None = None
+    note: str | None = None  # how the URL was reached when not directly (redirects, aggregator stubs)
 
 
 @dataclass
@@ -26,3 +27,14 @@ class SourceVisit:
     error: str | None = None
     links: int = 0  # article links found
     new_links: int = 0  # of which not stored yet
+    unchanged: bool = False  # 304 Not Modified, or the same body as last time: nothing was parsed
+
+
+@dataclass
+class SourceValidators:
+    """What a source's body looked like, emitted once everything it linked to was handled."""
+
+    source_id: str
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None

@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import logging
 
-from crawler.items import PageItem, SourceVisit
+from crawler.items import PageItem, SourceValidators, SourceVisit
 from store import open_db
 from store.pages import save_page
-from store.sources import record_source_fetch
+from store.sources import Schedule, record_source_fetch, record_validators
 
 logger = logging.getLogger(__name__)
 
 
 class StorePipeline:
-    def __init__(self, db_path: str, stats):  # noqa: ANN001 - Scrapy stats collector
+    def __init__(self, db_path: str, stats, schedule: Schedule):  # noqa: ANN001 - Scrapy stats collector
         self.db_path = db_path
         self.stats = stats
+        self.schedule = schedule
         self.db = None
 
     @classmethod
     def from_crawler(cls, crawler):  # noqa: ANN001, ANN206
-        return cls(crawler.settings.get("TALENTWATCH_DB"), crawler.stats)
+        settings = crawler.settings
+        schedule = Schedule(
+            settings.getfloat("TALENTWATCH_MIN_INTERVAL", 3600.0),
+            settings.getfloat("TALENTWATCH_MAX_INTERVAL", 86400.0),
+        )
+        return cls(settings.get("TALENTWATCH_DB"), crawler.stats, schedule)
 
     def open_spider(self) -> None:
         self.db = open_db(self.db_path)
@@ -35,8 +41,17 @@ class StorePipeline:
             outcome = save_page(self.db, item.__dict__)
             self.stats.inc_value(f"talentwatch/pages_{outcome}")
         elif isinstance(item, SourceVisit):
-            record_source_fetch(self.db, item.source_id, status=item.status, error=item.error, new_items=item.new_links)
-            self.stats.inc_value("talentwatch/sources_failed" if item.error else "talentwatch/sources_ok")
+            record_source_fetch(
+                self.db, item.source_id, status=item.status, error=item.error, new_items=item.new_links,
+                schedule=self.schedule,
+            )  # fmt: skip
             if item.error:
+                self.stats.inc_value("talentwatch/sources_failed")
                 logger.warning("source %s failed: %s", item.source_id, item.error)
+            else:
+                self.stats.inc_value("talentwatch/sources_unchanged" if item.unchanged else "talentwatch/sources_ok")
+        elif isinstance(item, SourceValidators):
+            record_validators(
+                self.db, item.source_id, etag=item.etag, last_modified=item.last_modified, body_hash=item.body_hash
+            )
         return item

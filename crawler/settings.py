@@ -14,6 +14,7 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 1.0
+DOWNLOAD_DELAY_JITTER = 0  # Scrapy's default +-50% would go below the configured delay
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
@@ -28,6 +29,11 @@ FEED_EXPORT_ENCODING = "utf-8"
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt and everything else, so no request of any kind reaches a forbidden address.
     "crawler.middlewares.PrivateAddressGuard": 50,
+    # RFC 9309 robots.txt (5xx = disallowed, cached a day, Crawl-delay) and Retry-After, in place of Scrapy's
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.politeness.PoliteRobotsMiddleware": 100,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.politeness.RetryAfterMiddleware": 550,
 }
 EXTENSIONS = {
     "crawler.extensions.TerminalProgress": 500,
@@ -40,4 +46,7 @@ ITEM_PIPELINES = {
 TALENTWATCH_DB = "talentwatch.db"
 TALENTWATCH_ALLOW_PRIVATE = []  # True, or CIDR networks that may be reached although private
 TALENTWATCH_MAX_PAGES = 5  # listing pagination depth
+TALENTWATCH_MAX_CRAWL_DELAY = 30.0  # seconds; a longer robots.txt Crawl-delay is capped
+TALENTWATCH_MAX_RETRY_AFTER = 120.0  # seconds; a longer Retry-After gives up until the next run
+TALENTWATCH_AGGREGATORS = ["news.google.com"]  # hosts whose feed item links are redirect stubs
 TALENTWATCH_PROGRESS = False  # one-line progress on stderr; the CLI turns it on for a terminal

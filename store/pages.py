@@ -56,6 +56,7 @@ def save_page(db: sqlite_utils.Database, page: dict[str, Any]) -> str:
         "body_hash": body_hash,
         "size": len(body) if body is not None else 0,
         "feed_entry": json.dumps(feed_entry, ensure_ascii=False) if feed_entry else None,
+        "note": _cap(page.get("note")),
         "fetched_at": page.get("fetched_at") or utcnow(),
         "processed_version": None,
         "processed_at": None,
@@ -73,8 +74,14 @@ def save_page(db: sqlite_utils.Database, page: dict[str, Any]) -> str:
 
 
 def stored_urls(db: sqlite_utils.Database) -> set[str]:
-    """Canonical URLs whose article body is stored; the crawler does not fetch these again."""
-    return {r[0] for r in db.execute("SELECT canonical_url FROM pages WHERE body IS NOT NULL AND status = 200")}
+    """Canonical URLs the crawler does not fetch again: articles stored, pages gone for good (404, 410),
+    and aggregator stubs kept as feed entries. A page that failed for a passing reason (5xx, timeout) is
+    tried again when its feed lists it again."""
+    rows = db.execute(
+        "SELECT canonical_url FROM pages WHERE (body IS NOT NULL AND status = 200) OR status IN (404, 410)"
+        " OR note LIKE 'aggregator%'"
+    )
+    return {r[0] for r in rows}
 
 
 def pages_to_process(

@@ -141,6 +141,20 @@ def m002_near_duplicates(db: sqlite_utils.Database) -> None:
     db.execute(f"CREATE INDEX IF NOT EXISTS idx_articles_story_day ON articles(lang, {STORY_DAY})")
 
 
+@migrations()
+def m003_incremental_crawl(db: sqlite_utils.Database) -> None:
+    # sources: how often to check (adapted to how often a source yields new items) and the hash of the
+    # last body, for servers that send neither ETag nor Last-Modified
+    db["sources"].add_column("check_interval", float)
+    db["sources"].add_column("body_hash", str)
+    db["sources"].add_column("last_visit_new", int)  # new article links found on the last visit
+    # pages: how the stored URL was reached when it is not the feed's own link ("followed redirect from
+    # ...", "aggregator link not resolved: feed entry kept")
+    db["pages"].add_column("note", str)
+    # robots.txt per host (scheme://host:port), reused for 24 hours as RFC 9309 allows
+    db["robots"].create({"origin": str, "fetched_at": str, "status": int, "body": bytes}, pk="origin")
+
+
 TIMELINE_SQL = """
 CREATE VIEW timeline AS
 SELECT * FROM (

@@ -1,13 +1,45 @@
-"""Configured sources and their fetch state (last status, failures, last new item)."""
+"""Configured sources, their fetch state (last status, failures, last new item) and their schedule."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlite_utils
 
 from store.pages import utcnow
+
+# A source whose next check falls within this margin of the run's start is due: cron starts runs a few
+# seconds early or late, and a source checked hourly must not skip every other hour.
+DUE_MARGIN = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Bounds of a source's check interval, in seconds (settings.min_interval / max_interval)."""
+
+    min_interval: float = 3600.0
+    max_interval: float = 86400.0
+
+    def after_success(self, interval: float | None, new_items: int) -> float:
+        """A source that yielded something is checked twice as often, a quiet one 1.5 times less often."""
+        current = interval or self.min_interval
+        adapted = current / 2 if new_items else current * 1.5
+        return min(self.max_interval, max(self.min_interval, adapted))
+
+    def after_failure(self, failures: int) -> float:
+        """Consecutive failures back off exponentially from the shortest interval, up to the longest."""
+        return min(self.max_interval, self.min_interval * 2 ** max(0, failures - 1))
+
+
+def _parse(ts: str) -> datetime:
+    return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def _format(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def sync_sources(db: sqlite_utils.Database, sources: Iterable[Any]) -> None:
@@ -17,24 +49,84 @@ def sync_sources(db: sqlite_utils.Database, sources: Iterable[Any]) -> None:
             db["sources"].upsert({"id": s.id, "kind": s.kind, "url": s.url, "lang": s.lang}, pk="id")
 
 
+def due_source_ids(db: sqlite_utils.Database, ids: Iterable[str], now: str | None = None) -> set[str]:
+    """The sources among `ids` whose next check has come (or that were never checked)."""
+    wanted = list(ids)
+    if not wanted:
+        return set()
+    limit = _format(_parse(now or utcnow()) + DUE_MARGIN)
+    marks = ",".join("?" * len(wanted))
+    rows = db.execute(
+        f"SELECT id FROM sources WHERE id IN ({marks}) AND (next_check IS NULL OR next_check <= ?)", [*wanted, limit]
+    )
+    return {r[0] for r in rows}
+
+
+def conditional_state(db: sqlite_utils.Database) -> dict[str, dict[str, str | None]]:
+    """What each source's last complete visit saw: ETag, Last-Modified and body hash."""
+    rows = db.execute("SELECT id, etag, last_modified, body_hash FROM sources")
+    return {r[0]: {"etag": r[1], "last_modified": r[2], "body_hash": r[3]} for r in rows}
+
+
 def record_source_fetch(
-    db: sqlite_utils.Database, source_id: str, *, status: int | None, error: str | None, new_items: int = 0
+    db: sqlite_utils.Database,
+    source_id: str,
+    *,
+    status: int | None,
+    error: str | None,
+    new_items: int = 0,
+    schedule: Schedule | None = None,
+    now: str | None = None,
 ) -> None:
-    """One visit of a source: a failure increments its consecutive failures, a success resets them."""
-    now = utcnow()
+    """One visit of a source: a failure increments its consecutive failures and backs its next check
+    off; a success resets them and adapts the interval to whether the visit found new items."""
+    schedule = schedule or Schedule()
+    now = now or utcnow()
     with db.conn:
-        row = db.execute("SELECT failures FROM sources WHERE id = ?", [source_id]).fetchone()
-        failures = (row[0] or 0) if row else 0
+        row = db.execute("SELECT failures, check_interval FROM sources WHERE id = ?", [source_id]).fetchone()
+        failures, interval = ((row[0] or 0), row[1]) if row else (0, None)
         update: dict[str, Any] = {
             "id": source_id,
             "last_checked": now,
             "last_status": status,
             "last_error": error[:1000] if error else None,
             "failures": failures + 1 if error else 0,
+            "last_visit_new": None if error else new_items,
         }
+        if error:
+            wait = schedule.after_failure(failures + 1)
+        else:
+            wait = update["check_interval"] = schedule.after_success(interval, new_items)
+        update["next_check"] = _format(_parse(now) + timedelta(seconds=wait))
         if new_items:
             update["last_new_item"] = now
         db["sources"].upsert(update, pk="id")
+
+
+def record_validators(
+    db: sqlite_utils.Database, source_id: str, *, etag: str | None, last_modified: str | None, body_hash: str | None
+) -> None:
+    """Validators of a source's body, saved only once everything it linked to has been handled: a run
+    killed half-way re-reads the whole feed next time instead of getting a 304 and losing the rest."""
+    with db.conn:
+        db["sources"].upsert(
+            {"id": source_id, "etag": etag, "last_modified": last_modified, "body_hash": body_hash}, pk="id"
+        )
+
+
+def source_states(db: sqlite_utils.Database, ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """Every source (or the named ones) with its state, in id order."""
+    columns = (
+        "id, kind, url, last_checked, last_status, last_error, failures, last_new_item, last_visit_new,"
+        " next_check, check_interval"
+    )
+    if ids is None:
+        return list(db.query(f"SELECT {columns} FROM sources ORDER BY id"))
+    wanted = list(ids)
+    if not wanted:
+        return []
+    marks = ",".join("?" * len(wanted))
+    return list(db.query(f"SELECT {columns} FROM sources WHERE id IN ({marks}) ORDER BY id", wanted))
 
 
 def failing_sources(db: sqlite_utils.Database, ids: Iterable[str]) -> list[dict[str, Any]]:

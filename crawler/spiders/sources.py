@@ -1,11 +1,21 @@
-"""The one spider: visits every configured source (feed, sitemap, listing, page) and fetches its articles."""
+"""The one spider: visits the due sources (feed, sitemap, listing, page) and fetches their new articles.
+
+Incremental by construction: each source request carries the ETag / Last-Modified of the last complete
+visit, so an unchanged feed costs one 304; a body identical to last time (hash) is not parsed again;
+article URLs already stored are never requested. A source's validators are saved only when every
+request it led to has finished, so a run killed half-way loses nothing: the next run re-reads the feed.
+"""
 
 from __future__ import annotations
 
 import calendar
+import hashlib
+import re
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import feedparser
 import scrapy
@@ -14,13 +24,16 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from config import SourcesConfig, load_sources
-from crawler.items import PageItem, SourceVisit
+from config import Source, SourcesConfig, load_sources
+from crawler.items import PageItem, SourceValidators, SourceVisit
 from crawler.urls import canonical_url
 
 ARTICLE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 KEPT_HEADERS = ("Content-Type", "Last-Modified", "ETag", "Content-Language")
 MAX_TITLE = 1024
+# An entity declaration in a DOCTYPE is how billion-laughs and external-entity attacks start; no real
+# feed or sitemap needs one, so such a document is refused before any XML parser sees it.
+ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 
 
 def _iso(parsed_time: Any) -> str | None:
@@ -37,6 +50,39 @@ def describe_failure(failure: Failure) -> tuple[int | None, str]:
     return None, f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500]
 
 
+def declares_entities(body: bytes) -> bool:
+    """True when an XML document declares entities (UTF-16 documents are checked decoded)."""
+    if body[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00<\x00" in body[:64] or b"<\x00!\x00" in body[:64]:
+        for encoding in ("utf-16", "utf-16-le", "utf-16-be"):
+            try:
+                return "<!entity" in body.decode(encoding).lower()
+            except UnicodeDecodeError:
+                continue
+    return ENTITY_DECLARATION.search(body) is not None
+
+
+def _header(response: Any, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1")[:500] if value else None
+
+
+@dataclass
+class Visit:
+    """One source's visit in this run: requests still in flight, and what to record when they end."""
+
+    source: Source
+    discovery: int = 0  # feed, sitemap and listing requests in flight
+    articles: int = 0  # article requests in flight
+    status: int | None = None
+    error: str | None = None
+    links: int = 0
+    new: int = 0
+    unchanged: bool = False
+    partial: bool = False  # a sitemap child or listing page failed: validators are not saved
+    validators: dict[str, str | None] | None = None
+    reported: bool = False
+
+
 class SourcesSpider(scrapy.Spider):
     name = "sources"
 
@@ -45,65 +91,134 @@ class SourcesSpider(scrapy.Spider):
         sources_config: SourcesConfig | None = None,
         sources_file: str | None = None,
         known_urls: set[str] | None = None,
+        conditional: dict[str, dict[str, str | None]] | None = None,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
         self.config = sources_config or load_sources(sources_file)
         self.known = set(known_urls or ())
+        self.conditional = conditional or {}
         self.requested: set[str] = set()
+        self.visits: dict[str, Visit] = {}
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for source in self.config.sources:
-            callback = {
-                "feed": self.parse_feed,
-                "sitemap": self.parse_sitemap,
-                "listing": self.parse_listing,
-                "page": self.parse_page_source,
-            }[source.kind]
+            visit = self.visits[source.id] = Visit(source, discovery=1)
+            headers = {}
+            state = self.conditional.get(source.id) or {}
+            if state.get("etag"):
+                headers["If-None-Match"] = state["etag"]
+            if state.get("last_modified"):
+                headers["If-Modified-Since"] = state["last_modified"]
             yield scrapy.Request(
                 source.url,
-                callback=callback,
-                errback=self.source_failed,
-                cb_kwargs={"source": source},
+                callback=self.parse_source,
+                errback=self.discovery_failed,
+                cb_kwargs={"visit": visit, "root": True},
+                headers=headers,
+                meta={"handle_httpstatus_list": [304]},
                 dont_filter=True,
             )
 
+    # -- bookkeeping -----------------------------------------------------------------------------------
+
+    def _finish(self, visit: Visit, kind: str) -> Iterator[Any]:
+        """One request of `visit` ended: report the visit once discovery is over, and its validators
+        once every article request is over too."""
+        setattr(visit, kind, getattr(visit, kind) - 1)
+        if visit.discovery == 0 and not visit.reported:
+            visit.reported = True
+            yield SourceVisit(
+                visit.source.id, visit.status, visit.error, links=visit.links, new_links=visit.new,
+                unchanged=visit.unchanged,
+            )  # fmt: skip
+        if visit.discovery == 0 and visit.articles == 0 and visit.validators and not visit.partial:
+            yield SourceValidators(visit.source.id, **visit.validators)
+            visit.validators = None
+
+    def _follow(self, visit: Visit, url: str, callback: Any, **kwargs: Any) -> scrapy.Request:
+        """A further discovery request (sitemap child, next listing page) of the same visit."""
+        visit.discovery += 1
+        return scrapy.Request(
+            url, callback=callback, errback=self.discovery_failed, cb_kwargs={"visit": visit, **kwargs},
+            dont_filter=True,
+        )  # fmt: skip
+
+    def discovery_failed(self, failure: Failure) -> Iterator[Any]:
+        kwargs = failure.request.cb_kwargs
+        visit: Visit = kwargs["visit"]
+        status, error = describe_failure(failure)
+        if kwargs.get("root"):
+            visit.status, visit.error = status, error
+        else:
+            visit.partial = True
+            self.crawler.stats.inc_value("talentwatch/discovery_failed")
+            self.logger.warning("source %s: %s failed: %s", visit.source.id, failure.request.url, error)
+        yield from self._finish(visit, "discovery")
+
     # -- sources ---------------------------------------------------------------------------------------
 
-    def source_failed(self, failure: Failure) -> Iterator[SourceVisit]:
-        source = failure.request.cb_kwargs["source"]
-        status, error = describe_failure(failure)
-        yield SourceVisit(source.id, status, error)
+    def parse_source(self, response, visit: Visit, root: bool = True) -> Iterator[Any]:  # noqa: ANN001
+        """The source's own URL: skip it when unchanged, else parse it according to the source's kind."""
+        visit.status = response.status
+        state = self.conditional.get(visit.source.id) or {}
+        body_hash = hashlib.sha256(response.body).hexdigest()
+        if response.status == 304 or (state.get("body_hash") and state["body_hash"] == body_hash):
+            visit.unchanged = True
+            yield from self._finish(visit, "discovery")
+            return
+        visit.validators = {
+            "etag": _header(response, "ETag"),
+            "last_modified": _header(response, "Last-Modified"),
+            "body_hash": body_hash,
+        }
+        parse = {
+            "feed": self.parse_feed,
+            "sitemap": self.parse_sitemap,
+            "listing": self.parse_listing,
+            "page": self.parse_page_source,
+        }[visit.source.kind]
+        yield from parse(response, visit)
+        yield from self._finish(visit, "discovery")
 
-    def _article_requests(self, source, urls, via: str, entries=None) -> tuple[list[scrapy.Request], int]:  # noqa: ANN001
-        requests, new = [], 0
+    def _article_requests(self, visit: Visit, urls: list[str], via: str, entries=None) -> list[scrapy.Request]:  # noqa: ANN001
+        requests = []
         for i, url in enumerate(urls):
             canonical = canonical_url(url)
             if canonical in self.known or canonical in self.requested:
                 self.crawler.stats.inc_value("talentwatch/articles_already_stored")
                 continue
             self.requested.add(canonical)
-            new += 1
             requests.append(
                 scrapy.Request(
                     url,
                     callback=self.parse_article,
                     errback=self.article_failed,
                     cb_kwargs={
-                        "source": source,
+                        "visit": visit,
                         "via": via,
                         "canonical": canonical,
                         "feed_entry": entries[i] if entries else None,
                     },
+                    dont_filter=True,
                 )  # fmt: skip
             )
-        return requests, new
+        visit.links += len(urls)
+        visit.new += len(requests)
+        visit.articles += len(requests)
+        return requests
 
-    def parse_feed(self, response, source) -> Iterator[Any]:  # noqa: ANN001
+    def _refuse(self, visit: Visit, what: str, reason: str) -> None:
+        visit.error = f"not a readable {what}: {reason}"[:500]
+        visit.validators = None
+
+    def parse_feed(self, response, visit: Visit) -> Iterator[Any]:  # noqa: ANN001
+        if declares_entities(response.body):
+            self._refuse(visit, "feed", "it declares XML entities (refused before parsing)")
+            return
         parsed = feedparser.parse(response.body, response_headers={"content-location": response.url})
         if not parsed.entries and (parsed.bozo or not parsed.version):
-            reason = getattr(parsed, "bozo_exception", None) or "no feed entries"
-            yield SourceVisit(source.id, response.status, f"not a readable feed: {reason}"[:500])
+            self._refuse(visit, "feed", str(getattr(parsed, "bozo_exception", None) or "no feed entries"))
             return
         urls, entries = [], []
         for entry in parsed.entries:
@@ -118,76 +233,95 @@ class SourcesSpider(scrapy.Spider):
                     "published": _iso(entry.get("published_parsed") or entry.get("updated_parsed")),
                 }
             )
-        requests, new = self._article_requests(source, urls, "feed", entries)
-        yield SourceVisit(source.id, response.status, links=len(urls), new_links=new)
-        yield from requests
+        yield from self._article_requests(visit, urls, "feed", entries)
 
-    def parse_sitemap(self, response, source) -> Iterator[Any]:  # noqa: ANN001
+    def parse_sitemap(self, response, visit: Visit) -> Iterator[Any]:  # noqa: ANN001
         body = response.body
         if body[:2] == b"\x1f\x8b":
             body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+        if declares_entities(body):
+            self._refuse(visit, "sitemap", "it declares XML entities (refused before parsing)")
+            return
         try:
             sitemap = Sitemap(body)
         except Exception as exc:  # lxml raises several types on garbage
-            yield SourceVisit(source.id, response.status, f"not a readable sitemap: {exc}"[:500])
+            self._refuse(visit, "sitemap", str(exc))
             return
         locs = [entry["loc"] for entry in sitemap if entry.get("loc")]
         if sitemap.type == "sitemapindex":
-            yield SourceVisit(source.id, response.status, links=len(locs))
             for loc in locs:
-                yield scrapy.Request(loc, callback=self.parse_sitemap, errback=self.source_failed,
-                                     cb_kwargs={"source": source})  # fmt: skip
+                yield self._follow(visit, loc, self.parse_child_sitemap)
             return
-        requests, new = self._article_requests(source, locs, "sitemap")
-        yield SourceVisit(source.id, response.status, links=len(locs), new_links=new)
-        yield from requests
+        yield from self._article_requests(visit, locs, "sitemap")
 
-    def parse_listing(self, response, source, page: int = 1) -> Iterator[Any]:  # noqa: ANN001
+    def parse_child_sitemap(self, response, visit: Visit) -> Iterator[Any]:  # noqa: ANN001
+        yield from self.parse_sitemap(response, visit)
+        yield from self._finish(visit, "discovery")
+
+    def parse_listing(self, response, visit: Visit, page: int = 1) -> Iterator[Any]:  # noqa: ANN001
+        source = visit.source
         links = [response.urljoin(a.attrib["href"]) for a in response.css(source.links) if a.attrib.get("href")]
-        requests, new = self._article_requests(source, links, "listing")
-        yield SourceVisit(source.id, response.status, links=len(links), new_links=new)
-        yield from requests
+        yield from self._article_requests(visit, links, "listing")
         max_pages = self.crawler.settings.getint("TALENTWATCH_MAX_PAGES", 5)
         if source.next and page < max_pages:
             nxt = response.css(source.next)
             if nxt and nxt[0].attrib.get("href"):
-                yield scrapy.Request(
-                    response.urljoin(nxt[0].attrib["href"]),
-                    callback=self.parse_listing,
-                    errback=self.source_failed,
-                    cb_kwargs={"source": source, "page": page + 1},
-                )
+                yield self._follow(visit, response.urljoin(nxt[0].attrib["href"]), self.parse_next_page, page=page + 1)
 
-    def parse_page_source(self, response, source) -> Iterator[Any]:  # noqa: ANN001
+    def parse_next_page(self, response, visit: Visit, page: int) -> Iterator[Any]:  # noqa: ANN001
+        yield from self.parse_listing(response, visit, page)
+        yield from self._finish(visit, "discovery")
+
+    def parse_page_source(self, response, visit: Visit) -> Iterator[Any]:  # noqa: ANN001
         canonical = canonical_url(response.request.url)
-        is_new = canonical not in self.known
-        yield SourceVisit(source.id, response.status, links=1, new_links=int(is_new))
-        if is_new:
-            yield from self.parse_article(response, source, "page", canonical, None)
+        visit.links += 1
+        if canonical not in self.known:
+            visit.new += 1
+            yield from self._page_item(response, visit, "page", canonical, None)
 
     # -- articles --------------------------------------------------------------------------------------
 
-    def parse_article(self, response, source, via: str, canonical: str, feed_entry) -> Iterator[PageItem]:  # noqa: ANN001
+    def _page_item(self, response, visit: Visit, via: str, canonical: str, feed_entry) -> Iterator[PageItem]:  # noqa: ANN001
         content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
         if content_type and not content_type.startswith(ARTICLE_TYPES):
             self.crawler.stats.inc_value("talentwatch/articles_not_html")
+            return
+        requested = (response.request.meta.get("redirect_urls") or [response.request.url])[0]
+        aggregators = set(self.crawler.settings.getlist("TALENTWATCH_AGGREGATORS"))
+        note = None
+        if requested != response.url:
+            note = f"followed redirect from {requested}"[:1000]
+        if urlsplit(requested).hostname in aggregators and urlsplit(response.url).hostname in aggregators:
+            # A Google News item link answers with a page that redirects by script: nothing to extract
+            self.crawler.stats.inc_value("talentwatch/aggregator_links_unresolved")
+            yield PageItem(
+                url=requested, canonical_url=canonical, source_id=visit.source.id, via="feed-entry",
+                status=response.status, feed_entry=feed_entry,
+                note="aggregator link not resolved (a redirect page without the article): feed entry kept",
+            )  # fmt: skip
             return
         headers = {k: response.headers.get(k).decode("latin-1") for k in KEPT_HEADERS if response.headers.get(k)}
         yield PageItem(
             url=response.url,
             canonical_url=canonical,
-            source_id=source.id,
+            source_id=visit.source.id,
             via=via,
             status=response.status,
             content_type=content_type or None,
             headers=headers,
             body=response.body,
             feed_entry=feed_entry,
+            note=note,
         )
 
-    def article_failed(self, failure: Failure) -> Iterator[PageItem]:
+    def parse_article(self, response, visit: Visit, via: str, canonical: str, feed_entry) -> Iterator[Any]:  # noqa: ANN001
+        yield from self._page_item(response, visit, via, canonical, feed_entry)
+        yield from self._finish(visit, "articles")
+
+    def article_failed(self, failure: Failure) -> Iterator[Any]:
         """The article could not be fetched: keep what the feed said about it, if anything."""
         kwargs = failure.request.cb_kwargs
+        visit: Visit = kwargs["visit"]
         status, error = describe_failure(failure)
         self.crawler.stats.inc_value("talentwatch/articles_failed")
         self.logger.warning("article %s failed: %s", failure.request.url, error)
@@ -197,8 +331,10 @@ class SourcesSpider(scrapy.Spider):
             yield PageItem(
                 url=original_url,
                 canonical_url=kwargs["canonical"],
-                source_id=kwargs["source"].id,
+                source_id=visit.source.id,
                 via="feed-entry",
                 status=status,
                 feed_entry=kwargs["feed_entry"],
+                note=f"article not fetched ({error}): feed entry kept"[:1000],
             )
+        yield from self._finish(visit, "articles")
