@@ -14,6 +14,11 @@ from store import open_db
 from store.pages import stored_urls
 from store.sources import conditional_state, due_source_ids, sync_sources
 
+# Scrapy 2.19 with the asyncio reactor starts a download as a task, so with a zero delay one pass over a
+# host's queue dispatches every queued request before any counts as transferring: one connection per host
+# becomes many. Any positive delay takes the code path that waits for the slot, hence this floor.
+MIN_DELAY = 0.001
+
 
 def crawl_settings(
     db_path: str | Path, config: SourcesConfig, *, verbose: bool = False, progress: bool = False
@@ -34,7 +39,7 @@ def crawl_settings(
             "TALENTWATCH_MIN_INTERVAL": config.settings.min_interval,
             "TALENTWATCH_MAX_INTERVAL": config.settings.max_interval,
             "TALENTWATCH_AGGREGATORS": list(config.settings.aggregators),
-            "DOWNLOAD_DELAY": config.settings.delay,
+            "DOWNLOAD_DELAY": max(config.settings.delay, MIN_DELAY),
             "DOWNLOAD_TIMEOUT": config.settings.timeout,
             "DOWNLOAD_MAXSIZE": config.settings.max_bytes,
             "DOWNLOAD_WARNSIZE": min(config.settings.max_bytes, 4 * 1024 * 1024),

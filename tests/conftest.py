@@ -57,3 +57,13 @@ def talentwatch(*args: str, db: Path | None = None, timeout: float = 300, check:
     if check and result.returncode != 0:
         raise AssertionError(f"talentwatch {' '.join(args)} exited {result.returncode}:\n{result.stderr[-3000:]}")
     return result
+
+
+@pytest.fixture()
+def servers():
+    """Start extra local HTTP servers on demand (`servers.new()`); all are stopped after the test."""
+    from tests.crawl_site import Servers
+
+    started = Servers()
+    yield started
+    started.stop()

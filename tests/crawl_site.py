@@ -82,3 +82,25 @@ def sources_yaml(path: Path, sources: list[dict], **settings: object) -> Path:
 def requests_since(httpserver, start: int) -> list[tuple[str, int, dict[str, str]]]:  # noqa: ANN001
     """(path, status, request headers) of every request the server answered after the first `start`."""
     return [(req.path, resp.status_code, dict(req.headers)) for req, resp in httpserver.log[start:]]
+
+
+class Servers:
+    """Extra local servers, one origin each (robots.txt and delays are per origin); threaded so that a
+    stalled response does not hold the others."""
+
+    def __init__(self) -> None:
+        self.started: list = []
+
+    def new(self):  # noqa: ANN201 - a pytest_httpserver.HTTPServer
+        from pytest_httpserver import HTTPServer
+
+        server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+        server.start()
+        self.started.append(server)
+        return server
+
+    def stop(self) -> None:
+        for server in self.started:
+            server.clear()
+            if server.is_running():
+                server.stop()
