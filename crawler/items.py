@@ -32,9 +32,8 @@ class SourceVisit:
 
 @dataclass
 class SourceValidators:
-    """What a source's body looked like, emitted once everything it linked to was handled."""
+    """What a source's URLs looked like (url -> etag, last_modified, body_hash), emitted once everything
+    the visit linked to was handled."""
 
     source_id: str
-    etag: str | None
-    last_modified: str | None
-    body_hash: str | None
+    validators: dict[str, dict[str, str | None]]

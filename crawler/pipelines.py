@@ -51,7 +51,5 @@ class StorePipeline:
             else:
                 self.stats.inc_value("talentwatch/sources_unchanged" if item.unchanged else "talentwatch/sources_ok")
         elif isinstance(item, SourceValidators):
-            record_validators(
-                self.db, item.source_id, etag=item.etag, last_modified=item.last_modified, body_hash=item.body_hash
-            )
+            record_validators(self.db, item.source_id, item.validators)
         return item

@@ -143,11 +143,17 @@ def m002_near_duplicates(db: sqlite_utils.Database) -> None:
 
 @migrations()
 def m003_incremental_crawl(db: sqlite_utils.Database) -> None:
-    # sources: how often to check (adapted to how often a source yields new items) and the hash of the
-    # last body, for servers that send neither ETag nor Last-Modified
+    # sources: how often to check (adapted to how often a source yields new items)
     db["sources"].add_column("check_interval", float)
-    db["sources"].add_column("body_hash", str)
     db["sources"].add_column("last_visit_new", int)  # new article links found on the last visit
+    # What each feed, sitemap or listing URL looked like at the last complete visit of its source: sent back
+    # as If-None-Match / If-Modified-Since, and the body hash for servers that send neither. (Per URL, not
+    # per source: the children of a sitemap index are checked one by one. sources.etag/last_modified of
+    # m001 are not used.)
+    db["validators"].create(
+        {"url": str, "source_id": str, "etag": str, "last_modified": str, "body_hash": str, "saved_at": str},
+        pk="url",
+    )
     # pages: how the stored URL was reached when it is not the feed's own link ("followed redirect from
     # ...", "aggregator link not resolved: feed entry kept")
     db["pages"].add_column("note", str)

@@ -63,8 +63,8 @@ def due_source_ids(db: sqlite_utils.Database, ids: Iterable[str], now: str | Non
 
 
 def conditional_state(db: sqlite_utils.Database) -> dict[str, dict[str, str | None]]:
-    """What each source's last complete visit saw: ETag, Last-Modified and body hash."""
-    rows = db.execute("SELECT id, etag, last_modified, body_hash FROM sources")
+    """What each source URL looked like at its source's last complete visit: ETag, Last-Modified, body hash."""
+    rows = db.execute("SELECT url, etag, last_modified, body_hash FROM validators")
     return {r[0]: {"etag": r[1], "last_modified": r[2], "body_hash": r[3]} for r in rows}
 
 
@@ -103,14 +103,14 @@ def record_source_fetch(
         db["sources"].upsert(update, pk="id")
 
 
-def record_validators(
-    db: sqlite_utils.Database, source_id: str, *, etag: str | None, last_modified: str | None, body_hash: str | None
-) -> None:
-    """Validators of a source's body, saved only once everything it linked to has been handled: a run
-    killed half-way re-reads the whole feed next time instead of getting a 304 and losing the rest."""
+def record_validators(db: sqlite_utils.Database, source_id: str, validators: dict[str, dict[str, Any]]) -> None:
+    """Validators of a source's URLs (url -> etag, last_modified, body_hash), saved only once everything
+    the visit linked to has been handled: a run killed half-way re-reads the feed next time instead of
+    getting a 304 and losing the articles it had not fetched yet."""
+    now = utcnow()
     with db.conn:
-        db["sources"].upsert(
-            {"id": source_id, "etag": etag, "last_modified": last_modified, "body_hash": body_hash}, pk="id"
+        db["validators"].upsert_all(
+            [{"url": url, "source_id": source_id, **v, "saved_at": now} for url, v in validators.items()], pk="url"
         )
 
 

@@ -56,6 +56,13 @@ def test_settings_only_file_keeps_default_sources(tmp_path):
         ("settings:\n  allow_private: ['not-a-net']\n", "settings.allow_private[0]", "not an address"),
         ("settings:\n  delay: -1\n", "settings.delay", ">= 0"),
         ("sources: [\n", "line", "invalid YAML"),
+        ("settings:\n  user_agent: 'mybot/1.0'\n", "settings.user_agent", "contact URL or e-mail"),
+        ("settings:\n  timeout: 0\n", "settings.timeout", "> 0"),
+        ("settings:\n  timeout: soon\n", "settings.timeout", "must be a duration"),
+        ("settings:\n  min_interval: 2d\n  max_interval: 1d\n", "settings.min_interval", "must not exceed"),
+        ("settings:\n  max_bytes: 10\n", "settings.max_bytes", ">= 1024"),
+        ("settings:\n  retries: -1\n", "settings.retries", ">= 0"),
+        ("settings:\n  aggregators: news.google.com\n", "settings.aggregators", "list of host names"),
     ],
 )
 def test_errors_name_file_key_and_reason(tmp_path, text, key, reason):
@@ -76,3 +83,15 @@ def test_missing_file_and_unknown_source_id(tmp_path):
 def test_private_networks():
     config = load_sources()
     assert config.settings.private_networks() == []
+
+
+def test_durations_and_crawler_settings(tmp_path):
+    text = (
+        "settings:\n  timeout: 90s\n  min_interval: 30m\n  max_interval: 2d\n  max_retry_after: 45\n"
+        "  user_agent: 'mybot/1.0 (ops@example.org)'\n  aggregators: [News.Google.com]\n"
+    )
+    settings = load_sources(write(tmp_path, text)).settings
+    assert (settings.timeout, settings.min_interval, settings.max_interval) == (90, 1800, 172800)
+    assert settings.max_retry_after == 45 and settings.aggregators == ("news.google.com",)
+    defaults = load_sources().settings
+    assert defaults.max_bytes == 10 * 1024 * 1024 and defaults.timeout == 30 and defaults.delay >= 1

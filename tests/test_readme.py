@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
+
+import sqlite_utils
 
 from crawler.cli import cli
 from tests.conftest import ROOT
@@ -53,3 +56,36 @@ def test_scrapy_list_works_in_the_checkout():
     result = subprocess.run([str(BIN / "scrapy"), "list"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["sources"]
+
+
+def crontab_line() -> str:
+    block = re.search(r"```crontab\n(.*?)```", README, re.DOTALL).group(1)
+    (line,) = [x for x in block.splitlines() if x.strip() and not x.startswith("#")]
+    return line
+
+
+def test_the_crontab_line_runs_quietly_as_written(servers, tmp_path):
+    """The README's crontab line, with its directory replaced, under cron's bare environment."""
+    from tests.crawl_site import ARTICLE, rss, sources_yaml
+
+    fields = crontab_line().split(None, 5)
+    assert fields[:5] == ["17", "*", "*", "*", "*"]
+    match = re.fullmatch(r"cd (\S+) && (.+)", fields[5])
+    assert match, fields[5]
+    server = servers.new()
+    server.expect_request("/robots.txt").respond_with_data("User-agent: *\nAllow: /\n")
+    server.expect_request("/feed.xml").respond_with_data(
+        rss("F", [("Hiring", server.url_for("/a.html"))]), content_type="application/rss+xml"
+    )
+    server.expect_request("/a.html").respond_with_data(ARTICLE.format(title="Hiring", n=40), content_type="text/html")
+    (tmp_path / ".venv").symlink_to(ROOT / ".venv")
+    sources = re.search(r"--sources (\S+)", match.group(2)).group(1)
+    sources_yaml(tmp_path / sources, [{"id": "local", "kind": "feed", "url": server.url_for("/feed.xml")}])
+    command = f"cd {tmp_path} && {match.group(2)}"
+    cron_env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "SHELL": "/bin/sh"}
+    result = subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True, env=cron_env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "" and result.stderr == "", result.stderr
+    db = sqlite_utils.Database(tmp_path / re.search(r"--db (\S+)", command).group(1))
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+    assert [r["status"] for r in db["runs"].rows] == ["ok"]

@@ -58,7 +58,11 @@ def test_migrations_and_shape_are_idempotent(tmp_path):
     first.close()
     again = open_db(path)
     assert again.execute("SELECT group_concat(sql) FROM sqlite_master").fetchone()[0] == schema
-    assert [m.name for m in migrations.applied(again)] == ["m001_initial", "m002_near_duplicates"]
+    assert [m.name for m in migrations.applied(again)] == [
+        "m001_initial",
+        "m002_near_duplicates",
+        "m003_incremental_crawl",
+    ]
     assert {"timeline"} <= set(again.view_names()) and "articles_fts" in again.table_names()
 
 

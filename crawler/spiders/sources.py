@@ -1,9 +1,11 @@
 """The one spider: visits the due sources (feed, sitemap, listing, page) and fetches their new articles.
 
-Incremental by construction: each source request carries the ETag / Last-Modified of the last complete
-visit, so an unchanged feed costs one 304; a body identical to last time (hash) is not parsed again;
-article URLs already stored are never requested. A source's validators are saved only when every
-request it led to has finished, so a run killed half-way loses nothing: the next run re-reads the feed.
+Incremental by construction: each feed, sitemap or listing request carries the ETag / Last-Modified of
+the last complete visit, so an unchanged feed costs one 304; a body identical to last time (hash) is not
+parsed again; article URLs already stored are never requested. A visit's validators are saved only when
+every request it led to has finished, so a run killed half-way loses nothing: the next run re-reads the
+feed. A sitemap index is always read (its children may change while it does not); each child is
+conditional.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import hashlib
 import re
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -79,7 +81,7 @@ class Visit:
     new: int = 0
     unchanged: bool = False
     partial: bool = False  # a sitemap child or listing page failed: validators are not saved
-    validators: dict[str, str | None] | None = None
+    validators: dict[str, dict[str, str | None]] = field(default_factory=dict)  # url -> to save at the end
     reported: bool = False
 
 
@@ -103,22 +105,8 @@ class SourcesSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for source in self.config.sources:
-            visit = self.visits[source.id] = Visit(source, discovery=1)
-            headers = {}
-            state = self.conditional.get(source.id) or {}
-            if state.get("etag"):
-                headers["If-None-Match"] = state["etag"]
-            if state.get("last_modified"):
-                headers["If-Modified-Since"] = state["last_modified"]
-            yield scrapy.Request(
-                source.url,
-                callback=self.parse_source,
-                errback=self.discovery_failed,
-                cb_kwargs={"visit": visit, "root": True},
-                headers=headers,
-                meta={"handle_httpstatus_list": [304]},
-                dont_filter=True,
-            )
+            visit = self.visits[source.id] = Visit(source)
+            yield self._follow(visit, source.url, self.parse_source, root=True)
 
     # -- bookkeeping -----------------------------------------------------------------------------------
 
@@ -133,16 +121,38 @@ class SourcesSpider(scrapy.Spider):
                 unchanged=visit.unchanged,
             )  # fmt: skip
         if visit.discovery == 0 and visit.articles == 0 and visit.validators and not visit.partial:
-            yield SourceValidators(visit.source.id, **visit.validators)
-            visit.validators = None
+            yield SourceValidators(visit.source.id, visit.validators)
+            visit.validators = {}
 
     def _follow(self, visit: Visit, url: str, callback: Any, **kwargs: Any) -> scrapy.Request:
-        """A further discovery request (sitemap child, next listing page) of the same visit."""
+        """A discovery request of the visit (the source's URL, a sitemap child, a next listing page),
+        conditional on what the URL looked like last time."""
         visit.discovery += 1
+        state = self.conditional.get(url) or {}
+        headers = {}
+        if state.get("etag"):
+            headers["If-None-Match"] = state["etag"]
+        if state.get("last_modified"):
+            headers["If-Modified-Since"] = state["last_modified"]
         return scrapy.Request(
             url, callback=callback, errback=self.discovery_failed, cb_kwargs={"visit": visit, **kwargs},
-            dont_filter=True,
+            headers=headers, meta={"handle_httpstatus_list": [304]}, dont_filter=True,
         )  # fmt: skip
+
+    def _unchanged(self, response, visit: Visit) -> bool:  # noqa: ANN001
+        """True for a 304 or a body identical to last time; otherwise the URL's new validators are kept
+        for the end of the visit."""
+        url = response.request.url
+        body_hash = hashlib.sha256(response.body).hexdigest()
+        state = self.conditional.get(url) or {}
+        if response.status == 304 or (state.get("body_hash") and state["body_hash"] == body_hash):
+            return True
+        visit.validators[url] = {
+            "etag": _header(response, "ETag"),
+            "last_modified": _header(response, "Last-Modified"),
+            "body_hash": body_hash,
+        }
+        return False
 
     def discovery_failed(self, failure: Failure) -> Iterator[Any]:
         kwargs = failure.request.cb_kwargs
@@ -161,17 +171,10 @@ class SourcesSpider(scrapy.Spider):
     def parse_source(self, response, visit: Visit, root: bool = True) -> Iterator[Any]:  # noqa: ANN001
         """The source's own URL: skip it when unchanged, else parse it according to the source's kind."""
         visit.status = response.status
-        state = self.conditional.get(visit.source.id) or {}
-        body_hash = hashlib.sha256(response.body).hexdigest()
-        if response.status == 304 or (state.get("body_hash") and state["body_hash"] == body_hash):
+        if self._unchanged(response, visit):
             visit.unchanged = True
             yield from self._finish(visit, "discovery")
             return
-        visit.validators = {
-            "etag": _header(response, "ETag"),
-            "last_modified": _header(response, "Last-Modified"),
-            "body_hash": body_hash,
-        }
         parse = {
             "feed": self.parse_feed,
             "sitemap": self.parse_sitemap,
@@ -210,7 +213,7 @@ class SourcesSpider(scrapy.Spider):
 
     def _refuse(self, visit: Visit, what: str, reason: str) -> None:
         visit.error = f"not a readable {what}: {reason}"[:500]
-        visit.validators = None
+        visit.validators = {}
 
     def parse_feed(self, response, visit: Visit) -> Iterator[Any]:  # noqa: ANN001
         if declares_entities(response.body):
@@ -249,13 +252,16 @@ class SourcesSpider(scrapy.Spider):
             return
         locs = [entry["loc"] for entry in sitemap if entry.get("loc")]
         if sitemap.type == "sitemapindex":
+            # read again next time whatever it says: a child may change while the index does not
+            visit.validators.pop(response.request.url, None)
             for loc in locs:
                 yield self._follow(visit, loc, self.parse_child_sitemap)
             return
         yield from self._article_requests(visit, locs, "sitemap")
 
     def parse_child_sitemap(self, response, visit: Visit) -> Iterator[Any]:  # noqa: ANN001
-        yield from self.parse_sitemap(response, visit)
+        if not self._unchanged(response, visit):
+            yield from self.parse_sitemap(response, visit)
         yield from self._finish(visit, "discovery")
 
     def parse_listing(self, response, visit: Visit, page: int = 1) -> Iterator[Any]:  # noqa: ANN001
@@ -269,7 +275,8 @@ class SourcesSpider(scrapy.Spider):
                 yield self._follow(visit, response.urljoin(nxt[0].attrib["href"]), self.parse_next_page, page=page + 1)
 
     def parse_next_page(self, response, visit: Visit, page: int) -> Iterator[Any]:  # noqa: ANN001
-        yield from self.parse_listing(response, visit, page)
+        if not self._unchanged(response, visit):
+            yield from self.parse_listing(response, visit, page)
         yield from self._finish(visit, "discovery")
 
     def parse_page_source(self, response, visit: Visit) -> Iterator[Any]:  # noqa: ANN001
