@@ -13,6 +13,7 @@ import time
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from scrapy import signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
@@ -76,6 +77,12 @@ class PoliteRobotsMiddleware(RobotsTxtMiddleware):
         self.db_path = crawler.settings.get("TALENTWATCH_DB")
         self.max_crawl_delay = crawler.settings.getfloat("TALENTWATCH_MAX_CRAWL_DELAY", 30.0)
         self._db = None
+        crawler.signals.connect(self.close_db, signal=signals.spider_closed)
+
+    def close_db(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
     @property
     def db(self):  # noqa: ANN201 - a sqlite_utils.Database, opened on first use

@@ -148,8 +148,8 @@ def m003_incremental_crawl(db: sqlite_utils.Database) -> None:
     db["sources"].add_column("last_visit_new", int)  # new article links found on the last visit
     # What each feed, sitemap or listing URL looked like at the last complete visit of its source: sent back
     # as If-None-Match / If-Modified-Since, and the body hash for servers that send neither. (Per URL, not
-    # per source: the children of a sitemap index are checked one by one. sources.etag/last_modified of
-    # m001 are not used.)
+    # per source: the children of a sitemap index are checked one by one; sources.etag/last_modified
+    # repeat those of the source's own URL.)
     db["validators"].create(
         {"url": str, "source_id": str, "etag": str, "last_modified": str, "body_hash": str, "saved_at": str},
         pk="url",

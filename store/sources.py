@@ -112,6 +112,13 @@ def record_validators(db: sqlite_utils.Database, source_id: str, validators: dic
         db["validators"].upsert_all(
             [{"url": url, "source_id": source_id, **v, "saved_at": now} for url, v in validators.items()], pk="url"
         )
+        # the source's own URL's validators also show on its row, next to the rest of its fetch state
+        db.execute(
+            "UPDATE sources SET etag = (SELECT etag FROM validators WHERE url = sources.url),"
+            " last_modified = (SELECT last_modified FROM validators WHERE url = sources.url)"
+            " WHERE id = ? AND url IN (SELECT url FROM validators)",
+            [source_id],
+        )
 
 
 def source_states(db: sqlite_utils.Database, ids: Iterable[str] | None = None) -> list[dict[str, Any]]:

@@ -44,8 +44,10 @@ def test_second_run_costs_only_conditional_feed_requests_and_third_stores_the_ne
     )
     db_path = tmp_path / "tw.db"
 
-    talentwatch("crawl", "--sources", str(sources), db=db_path)
+    talentwatch("run", "--sources", str(sources), db=db_path)
     assert stored_pages(db_path) == 200
+    state = sqlite_utils.Database(db_path)["sources"].get("feed-jobs")
+    assert state["etag"].startswith('"') and state["last_modified"].endswith("GMT")
     first = requests_since(httpserver, 0)
     assert sum(p.startswith("/a/") for p, _, _ in first) == 200
     assert sum(p == "/robots.txt" for p, _, _ in first) == 1
