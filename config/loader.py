@@ -20,6 +20,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 SOURCE_KINDS = ("feed", "sitemap", "listing", "page")
 ENTITY_KINDS = ("program", "agency", "company", "person", "place", "org")
 LANGS = ("en", "fr")
+MAX_URL_LENGTH = 2083  # Scrapy's URLLENGTH_LIMIT: a longer URL would be dropped without a word
 SOURCE_ID = re.compile(r"^[a-z0-9-]+$")
 DEFAULT_USER_AGENT = "talentwatch/0.1 (+https://github.com/talentwatch/talentwatch)"
 # A crawler must say who runs it: the User-Agent carries a URL or an e-mail address to contact.
@@ -154,6 +155,8 @@ def _parse_source(raw: Any, file: Path, key: str) -> Source:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(file, f"{key}.url", f"must be an http or https URL (got {url!r})")
+    if len(url) > MAX_URL_LENGTH:
+        raise ConfigError(file, f"{key}.url", f"is {len(url)} characters long; the crawler's limit is {MAX_URL_LENGTH}")
     lang = _string(raw.get("lang"), file, f"{key}.lang", required=False)
     if lang is not None and lang not in LANGS:
         raise ConfigError(file, f"{key}.lang", f"must be one of {', '.join(LANGS)} (got {lang!r})")

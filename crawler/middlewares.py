@@ -12,6 +12,11 @@ from scrapy.exceptions import IgnoreRequest
 logger = logging.getLogger(__name__)
 
 
+class Refused(IgnoreRequest):
+    """A request that the next run would refuse too (forbidden address or scheme, robots.txt Disallow):
+    unlike a transient failure, it does not keep a source's feed from being marked as read."""
+
+
 class PrivateAddressGuard:
     """Refuse non-http(s) URLs and hosts resolving to loopback, private, link-local or reserved addresses.
 
@@ -47,7 +52,7 @@ class PrivateAddressGuard:
         if self.stats:
             self.stats.inc_value("talentwatch/blocked_requests")
         logger.warning("refused %s: %s", request.url, reason)
-        raise IgnoreRequest(f"refused {request.url}: {reason}")
+        raise Refused(f"refused {request.url}: {reason}")
 
     def process_request(self, request, spider=None):  # noqa: ANN001, ANN201
         parts = urlsplit(request.url)

@@ -2,7 +2,7 @@
 Retry-After on 429/503.
 
 Scrapy's RobotsTxtMiddleware reads a 5xx robots.txt as "no rules" and fetches robots.txt on every run;
-RFC 9309 says an unreachable robots.txt (5xx or network error) means complete disallow, and allows a
+RFC 9309 says an unreachable robots.txt (5xx or network error; 429 here too) means complete disallow, and allows a
 cached copy for 24 hours. Scrapy's RetryMiddleware retries 429/503 at once, ignoring Retry-After.
 """
 
@@ -26,6 +26,7 @@ from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 from twisted.internet.task import deferLater
 
+from crawler.middlewares import Refused
 from store import open_db
 from store.robots import cached_robots, save_robots
 
@@ -47,6 +48,11 @@ class Unavailable(RobotParser):
 
     def crawl_delay(self, user_agent: str | bytes) -> float | None:
         return None
+
+
+def unavailable(status: int) -> bool:
+    """A robots.txt answer that says the server cannot serve now (5xx, or 429 Too Many Requests)."""
+    return status >= 500 or status == 429
 
 
 def hold_host(crawler: Any, request: Request, seconds: float) -> None:
@@ -92,18 +98,24 @@ class PoliteRobotsMiddleware(RobotsTxtMiddleware):
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
         url = urlparse_cached(request)
-        netloc = url.netloc
-        if netloc not in self._parsers:
-            self._parsers[netloc] = Deferred()
-            origin = f"{url.scheme}://{netloc}"
-            cached = cached_robots(self.db, origin)
-            if cached is not None:
-                self._stats.inc_value("talentwatch/robots_cached")
-                self._settle(netloc, request, self._parser_for(origin, *cached))
-            else:
-                self._stats.inc_value("robotstxt/request_count")
-                self._settle(netloc, request, await self._fetch(origin))
-        parser = self._parsers[netloc]
+        origin = f"{url.scheme}://{url.netloc}"  # http and https of one host may have different rules
+        if origin not in self._parsers:
+            self._parsers[origin] = Deferred()
+            try:
+                cached = cached_robots(self.db, origin)
+                if cached is not None:
+                    self._stats.inc_value("talentwatch/robots_cached")
+                    parser = self._parser_for(origin, *cached)
+                else:
+                    self._stats.inc_value("robotstxt/request_count")
+                    parser = await self._fetch(origin)
+            except Exception as exc:  # the database is locked or broken: fetch nothing from that host
+                reason = f"robots.txt of {origin} could not be read or cached ({type(exc).__name__}: {exc})"
+                logger.warning("%s: host treated as disallowed for this run", reason)
+                self._stats.inc_value("talentwatch/robots_unavailable")
+                parser = Unavailable(reason)
+            self._settle(origin, request, parser)
+        parser = self._parsers[origin]
         if isinstance(parser, Deferred):
             return await maybe_deferred_to_future(parser)
         return parser
@@ -121,33 +133,45 @@ class PoliteRobotsMiddleware(RobotsTxtMiddleware):
             self._stats.inc_value("talentwatch/robots_unavailable")
             return Unavailable(reason)
         self._stats.inc_value(f"robotstxt/response_status_count/{response.status}")
-        if response.status < 500:
+        if not unavailable(response.status):
             save_robots(self.db, origin, response.status, response.body)
         return self._parser_for(origin, response.status, response.body)
 
     def _parser_for(self, origin: str, status: int, body: bytes) -> RobotParser:
-        if status >= 500:
+        if unavailable(status):
             reason = f"robots.txt of {origin} answered HTTP {status}"
             logger.warning("%s: host treated as disallowed for this run (RFC 9309)", reason)
             self._stats.inc_value("talentwatch/robots_unavailable")
             return Unavailable(reason)
-        # 4xx: no robots.txt, everything is allowed; 2xx (after redirects): its rules
+        # other 4xx: no robots.txt, everything is allowed; 2xx (after redirects): its rules
         return build_from_crawler(self._parserimpl, self.crawler, body if status < 400 else b"")
 
-    def _settle(self, netloc: str, request: Request, parser: RobotParser) -> None:
+    def _settle(self, origin: str, request: Request, parser: RobotParser) -> None:
         delay = parser.crawl_delay(self._robotstxt_useragent or self._default_useragent)
         if delay:
             set_host_delay(self.crawler, request, min(float(delay), self.max_crawl_delay))
-        pending = self._parsers[netloc]
-        self._parsers[netloc] = parser
+        pending = self._parsers[origin]
+        self._parsers[origin] = parser
         if isinstance(pending, Deferred):
             pending.callback(parser)
 
     def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
         if isinstance(rp, Unavailable):
             self._stats.inc_value("robotstxt/forbidden")
-            raise IgnoreRequest(f"{rp.reason}: not fetched")
-        super().process_request_2(rp, request)
+            raise IgnoreRequest(f"{rp.reason}: not fetched")  # transient: tried again next run
+        try:
+            super().process_request_2(rp, request)
+        except IgnoreRequest as exc:  # Disallow: refused again next run
+            raise Refused(str(exc)) from exc
+
+
+class RedirectSlot:
+    """A redirect copies the request's meta, download slot included, so a redirect to another host would
+    be paced by the first host's delay and connection limit; the new hop gets its own host's slot."""
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        if request.meta.get("redirect_urls"):
+            request.meta.pop("download_slot", None)
 
 
 def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:

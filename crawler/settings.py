@@ -27,6 +27,8 @@ LOG_LEVEL = "WARNING"
 FEED_EXPORT_ENCODING = "utf-8"
 
 DOWNLOADER_MIDDLEWARES = {
+    # A redirect hop is paced as a request to its own host, not to the host that redirected.
+    "crawler.politeness.RedirectSlot": 40,
     # Before robots.txt and everything else, so no request of any kind reaches a forbidden address.
     "crawler.middlewares.PrivateAddressGuard": 50,
     # RFC 9309 robots.txt (5xx = disallowed, cached a day, Crawl-delay) and Retry-After, in place of Scrapy's

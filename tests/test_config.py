@@ -48,6 +48,11 @@ def test_settings_only_file_keeps_default_sources(tmp_path):
         ("sources:\n  - {id: a, kind: feed, url: 'ftp://x.org'}\n", "sources[0].url", "http or https"),
         ("sources:\n  - {id: a, kind: listing, url: 'https://x.org'}\n", "sources[0].links", "is required"),
         (
+            "sources:\n  - {id: a, kind: feed, url: 'https://x.org/" + "q" * 2100 + "'}\n",
+            "sources[0].url",
+            "limit is 2083",
+        ),
+        (
             "sources:\n  - {id: a, kind: feed, url: 'https://x.org'}\n  - {id: a, kind: feed, url: 'https://y.org'}\n",
             "sources[1].id",
             "duplicate id",

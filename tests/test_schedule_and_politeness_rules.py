@@ -71,3 +71,23 @@ def test_entity_declarations_are_found_in_any_encoding():
     assert declares_entities(laughs.replace("ENTITY", "entity").encode())
     assert not declares_entities(b'<?xml version="1.0"?><rss version="2.0"><channel/></rss>')
     assert not declares_entities('<?xml version="1.0"?><rss>&amp;</rss>'.encode("utf-16"))
+
+
+def test_a_robots_cache_that_cannot_be_read_disallows_the_host_instead_of_hanging(tmp_path):
+    """A database error while looking up robots.txt must settle the host (as unavailable): left pending,
+    every request to that host would wait forever and the run would never end."""
+    import asyncio
+
+    from scrapy import Request
+    from scrapy.utils.test import get_crawler
+
+    from crawler.politeness import PoliteRobotsMiddleware, Unavailable
+
+    not_a_database = tmp_path / "dir.db"
+    not_a_database.mkdir()
+    crawler = get_crawler(settings_dict={"TALENTWATCH_DB": str(not_a_database), "ROBOTSTXT_OBEY": True})
+    middleware = PoliteRobotsMiddleware(crawler)
+    request = Request("https://example.org/news/1")
+    parser = asyncio.run(middleware.robot_parser(request))
+    assert isinstance(parser, Unavailable) and "could not be read" in parser.reason
+    assert asyncio.run(middleware.robot_parser(Request("https://example.org/news/2"))) is parser

@@ -2,10 +2,11 @@
 
 Incremental by construction: each feed, sitemap or listing request carries the ETag / Last-Modified of
 the last complete visit, so an unchanged feed costs one 304; a body identical to last time (hash) is not
-parsed again; article URLs already stored are never requested. A visit's validators are saved only when
-every request it led to has finished, so a run killed half-way loses nothing: the next run re-reads the
-feed. A sitemap index is always read (its children may change while it does not); each child is
-conditional.
+parsed again; article URLs already stored are never requested. A visit is recorded (next check, validators)
+only when every request it led to has finished, so a run killed half-way loses nothing: the next run
+re-reads the feed. Validators are not saved either when an article failed for a reason that may pass
+(5xx, timeout), so that the next run lists it again instead of receiving a 304. A sitemap index is always
+read (its children may change while it does not); each child is conditional.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from twisted.python.failure import Failure
 
 from config import Source, SourcesConfig, load_sources
 from crawler.items import PageItem, SourceValidators, SourceVisit
+from crawler.middlewares import Refused
 from crawler.urls import canonical_url
 
 ARTICLE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
@@ -63,6 +65,19 @@ def declares_entities(body: bytes) -> bool:
     return ENTITY_DECLARATION.search(body) is not None
 
 
+def requested_url(request: scrapy.Request) -> str:
+    """The URL as the spider asked for it, before any redirect."""
+    return (request.meta.get("redirect_urls") or [request.url])[0]
+
+
+def transient(failure: Failure, status: int | None) -> bool:
+    """A failure that may not happen next time (network, timeout, 5xx, 429, robots.txt unavailable), as
+    opposed to a page that is gone (404, 410, other 4xx) or a request that will be refused again."""
+    if failure.check(Refused):
+        return False
+    return status is None or status >= 500 or status in (408, 429)
+
+
 def _header(response: Any, name: str) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1")[:500] if value else None
@@ -80,7 +95,7 @@ class Visit:
     links: int = 0
     new: int = 0
     unchanged: bool = False
-    partial: bool = False  # a sitemap child or listing page failed: validators are not saved
+    partial: bool = False  # a request of the visit failed for now: validators are not saved
     validators: dict[str, dict[str, str | None]] = field(default_factory=dict)  # url -> to save at the end
     reported: bool = False
 
@@ -106,27 +121,40 @@ class SourcesSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for source in self.config.sources:
             visit = self.visits[source.id] = Visit(source)
-            yield self._follow(visit, source.url, self.parse_source, root=True)
+            for request in self._follow(visit, source.url, self.parse_source, root=True):
+                yield request
 
     # -- bookkeeping -----------------------------------------------------------------------------------
 
     def _finish(self, visit: Visit, kind: str) -> Iterator[Any]:
-        """One request of `visit` ended: report the visit once discovery is over, and its validators
-        once every article request is over too."""
+        """One request of `visit` ended. Once none is left, report the visit (its next check) and its
+        validators; a run killed before that visits the source again next time and loses nothing."""
         setattr(visit, kind, getattr(visit, kind) - 1)
-        if visit.discovery == 0 and not visit.reported:
-            visit.reported = True
-            yield SourceVisit(
-                visit.source.id, visit.status, visit.error, links=visit.links, new_links=visit.new,
-                unchanged=visit.unchanged,
-            )  # fmt: skip
-        if visit.discovery == 0 and visit.articles == 0 and visit.validators and not visit.partial:
+        if visit.discovery or visit.articles or visit.reported:
+            return
+        visit.reported = True
+        if visit.validators and not visit.partial:
             yield SourceValidators(visit.source.id, visit.validators)
-            visit.validators = {}
+        visit.validators = {}
+        yield SourceVisit(
+            visit.source.id, visit.status, visit.error, links=visit.links, new_links=visit.new,
+            unchanged=visit.unchanged,
+        )  # fmt: skip
 
-    def _follow(self, visit: Visit, url: str, callback: Any, **kwargs: Any) -> scrapy.Request:
+    def _too_long(self, visit: Visit, url: str) -> bool:
+        """Scrapy would drop a URL over URLLENGTH_LIMIT without a word; count and log it instead."""
+        if len(url) <= self.crawler.settings.getint("URLLENGTH_LIMIT", 2083):
+            return False
+        self.crawler.stats.inc_value("talentwatch/urls_too_long")
+        self.logger.warning("source %s: skipped a %d-character URL: %s...", visit.source.id, len(url), url[:100])
+        return True
+
+    def _follow(self, visit: Visit, url: str, callback: Any, **kwargs: Any) -> Iterator[scrapy.Request]:
         """A discovery request of the visit (the source's URL, a sitemap child, a next listing page),
         conditional on what the URL looked like last time."""
+        if self._too_long(visit, url):  # the source's own URL cannot be: the config refuses it
+            visit.partial = True
+            return
         visit.discovery += 1
         state = self.conditional.get(url) or {}
         headers = {}
@@ -134,7 +162,7 @@ class SourcesSpider(scrapy.Spider):
             headers["If-None-Match"] = state["etag"]
         if state.get("last_modified"):
             headers["If-Modified-Since"] = state["last_modified"]
-        return scrapy.Request(
+        yield scrapy.Request(
             url, callback=callback, errback=self.discovery_failed, cb_kwargs={"visit": visit, **kwargs},
             headers=headers, meta={"handle_httpstatus_list": [304]}, dont_filter=True,
         )  # fmt: skip
@@ -142,7 +170,7 @@ class SourcesSpider(scrapy.Spider):
     def _unchanged(self, response, visit: Visit) -> bool:  # noqa: ANN001
         """True for a 304 or a body identical to last time; otherwise the URL's new validators are kept
         for the end of the visit."""
-        url = response.request.url
+        url = requested_url(response.request)
         body_hash = hashlib.sha256(response.body).hexdigest()
         state = self.conditional.get(url) or {}
         if response.status == 304 or (state.get("body_hash") and state["body_hash"] == body_hash):
@@ -168,12 +196,29 @@ class SourcesSpider(scrapy.Spider):
 
     # -- sources ---------------------------------------------------------------------------------------
 
+    def _guarded(self, visit: Visit, steps: Iterator[Any], root: bool) -> Iterator[Any]:
+        """Run a discovery callback's steps; whatever they raise (garbage that a parser chokes on, a
+        truncated gzip), the request still ends: the source fails, or the visit is partial."""
+        try:
+            yield from steps
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {exc}"[:300]
+            if root:
+                self._refuse(visit, visit.source.kind, reason)
+            else:
+                visit.partial = True
+                self.crawler.stats.inc_value("talentwatch/discovery_failed")
+                self.logger.warning("source %s: a page of it could not be read: %s", visit.source.id, reason)
+        yield from self._finish(visit, "discovery")
+
     def parse_source(self, response, visit: Visit, root: bool = True) -> Iterator[Any]:  # noqa: ANN001
         """The source's own URL: skip it when unchanged, else parse it according to the source's kind."""
         visit.status = response.status
+        yield from self._guarded(visit, self._parse_source(response, visit), root=True)
+
+    def _parse_source(self, response, visit: Visit) -> Iterator[Any]:  # noqa: ANN001
         if self._unchanged(response, visit):
             visit.unchanged = True
-            yield from self._finish(visit, "discovery")
             return
         parse = {
             "feed": self.parse_feed,
@@ -182,11 +227,12 @@ class SourcesSpider(scrapy.Spider):
             "page": self.parse_page_source,
         }[visit.source.kind]
         yield from parse(response, visit)
-        yield from self._finish(visit, "discovery")
 
     def _article_requests(self, visit: Visit, urls: list[str], via: str, entries=None) -> list[scrapy.Request]:  # noqa: ANN001
         requests = []
         for i, url in enumerate(urls):
+            if self._too_long(visit, url):
+                continue
             canonical = canonical_url(url)
             if canonical in self.known or canonical in self.requested:
                 self.crawler.stats.inc_value("talentwatch/articles_already_stored")
@@ -253,16 +299,18 @@ class SourcesSpider(scrapy.Spider):
         locs = [entry["loc"] for entry in sitemap if entry.get("loc")]
         if sitemap.type == "sitemapindex":
             # read again next time whatever it says: a child may change while the index does not
-            visit.validators.pop(response.request.url, None)
+            visit.validators.pop(requested_url(response.request), None)
             for loc in locs:
-                yield self._follow(visit, loc, self.parse_child_sitemap)
+                yield from self._follow(visit, loc, self.parse_child_sitemap)
             return
         yield from self._article_requests(visit, locs, "sitemap")
 
     def parse_child_sitemap(self, response, visit: Visit) -> Iterator[Any]:  # noqa: ANN001
+        yield from self._guarded(visit, self._if_changed(response, visit, self.parse_sitemap), root=False)
+
+    def _if_changed(self, response, visit: Visit, parse: Any, **kwargs: Any) -> Iterator[Any]:  # noqa: ANN001
         if not self._unchanged(response, visit):
-            yield from self.parse_sitemap(response, visit)
-        yield from self._finish(visit, "discovery")
+            yield from parse(response, visit, **kwargs)
 
     def parse_listing(self, response, visit: Visit, page: int = 1) -> Iterator[Any]:  # noqa: ANN001
         source = visit.source
@@ -272,12 +320,12 @@ class SourcesSpider(scrapy.Spider):
         if source.next and page < max_pages:
             nxt = response.css(source.next)
             if nxt and nxt[0].attrib.get("href"):
-                yield self._follow(visit, response.urljoin(nxt[0].attrib["href"]), self.parse_next_page, page=page + 1)
+                next_url = response.urljoin(nxt[0].attrib["href"])
+                yield from self._follow(visit, next_url, self.parse_next_page, page=page + 1)
 
     def parse_next_page(self, response, visit: Visit, page: int) -> Iterator[Any]:  # noqa: ANN001
-        if not self._unchanged(response, visit):
-            yield from self.parse_listing(response, visit, page)
-        yield from self._finish(visit, "discovery")
+        steps = self._if_changed(response, visit, self.parse_listing, page=page)
+        yield from self._guarded(visit, steps, root=False)
 
     def parse_page_source(self, response, visit: Visit) -> Iterator[Any]:  # noqa: ANN001
         canonical = canonical_url(response.request.url)
@@ -293,7 +341,7 @@ class SourcesSpider(scrapy.Spider):
         if content_type and not content_type.startswith(ARTICLE_TYPES):
             self.crawler.stats.inc_value("talentwatch/articles_not_html")
             return
-        requested = (response.request.meta.get("redirect_urls") or [response.request.url])[0]
+        requested = requested_url(response.request)
         aggregators = set(self.crawler.settings.getlist("TALENTWATCH_AGGREGATORS"))
         note = None
         if requested != response.url:
@@ -322,21 +370,33 @@ class SourcesSpider(scrapy.Spider):
         )
 
     def parse_article(self, response, visit: Visit, via: str, canonical: str, feed_entry) -> Iterator[Any]:  # noqa: ANN001
-        yield from self._page_item(response, visit, via, canonical, feed_entry)
+        try:
+            items = list(self._page_item(response, visit, via, canonical, feed_entry))
+        except Exception as exc:  # a response no page can be made of: treated as a failed fetch
+            error = f"{type(exc).__name__}: {exc}"
+            items = list(self._article_lost(visit, response.request, error, retry_next_run=True))
+        yield from items
         yield from self._finish(visit, "articles")
 
     def article_failed(self, failure: Failure) -> Iterator[Any]:
-        """The article could not be fetched: keep what the feed said about it, if anything."""
-        kwargs = failure.request.cb_kwargs
-        visit: Visit = kwargs["visit"]
+        visit: Visit = failure.request.cb_kwargs["visit"]
         status, error = describe_failure(failure)
+        yield from self._article_lost(visit, failure.request, error, transient(failure, status), status)
+        yield from self._finish(visit, "articles")
+
+    def _article_lost(
+        self, visit: Visit, request: scrapy.Request, error: str, retry_next_run: bool, status: int | None = None
+    ) -> Iterator[PageItem]:
+        """The article could not be had: keep what the feed said about it, if anything. A transient
+        failure keeps the source's validators from being saved, so the next run lists the article again."""
         self.crawler.stats.inc_value("talentwatch/articles_failed")
-        self.logger.warning("article %s failed: %s", failure.request.url, error)
+        self.logger.warning("article %s failed: %s", request.url, error)
+        if retry_next_run:
+            visit.partial = True
+        kwargs = request.cb_kwargs
         if kwargs.get("feed_entry"):
-            # After redirects, request.url is the last hop (maybe a refused address): keep the feed's link.
-            original_url = (failure.request.meta.get("redirect_urls") or [failure.request.url])[0]
             yield PageItem(
-                url=original_url,
+                url=requested_url(request),  # after redirects request.url is the last hop, maybe a refused one
                 canonical_url=kwargs["canonical"],
                 source_id=visit.source.id,
                 via="feed-entry",
@@ -344,4 +404,3 @@ class SourcesSpider(scrapy.Spider):
                 feed_entry=kwargs["feed_entry"],
                 note=f"article not fetched ({error}): feed entry kept"[:1000],
             )
-        yield from self._finish(visit, "articles")
