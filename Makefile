@@ -51,9 +51,24 @@ $(VENV)/.installed: $(VENV)/.models pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.models pyproject.toml
+$(VENV)/.installed-test: $(VENV)/.models pyproject.toml $(VENV)/.browser
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
+
+# The browser test drives Debian's Chromium through Debian's chromedriver (same version, nothing downloaded
+# at test time). Installed when missing if we are root; otherwise say what to install (the test then skips).
+BROWSER_PACKAGES := chromium chromium-driver
+
+$(VENV)/.browser: | $(BIN)/python
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \
+		touch $@; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing $(BROWSER_PACKAGES) for the browser test..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null \
+			&& touch $@; \
+	else \
+		echo "warning: the browser test needs: sudo apt-get install $(BROWSER_PACKAGES) (skipped until then)" >&2; \
+	fi
 
 clean:
 	rm -rf $(VENV) demo.db demo.db-wal demo.db-shm *.egg-info

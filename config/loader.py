@@ -29,7 +29,7 @@ DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 SETTING_KEYS = {
     "allow_private", "delay", "user_agent", "max_pages", "timeout", "max_bytes", "retries", "max_retry_after",
-    "max_crawl_delay", "min_interval", "max_interval", "aggregators",
+    "max_crawl_delay", "min_interval", "max_interval", "aggregators", "log_file",
 }  # fmt: skip
 
 
@@ -69,6 +69,7 @@ class Settings:
     min_interval: float = 3600.0  # a source is checked at most this often...
     max_interval: float = 86400.0  # ...and at least this often (failures back off up to it too)
     aggregators: tuple[str, ...] = ("news.google.com",)  # hosts whose feed links are redirect stubs
+    log_file: str | None = None  # `run`, `crawl` and `process` append their log here (INFO and above)
 
     def private_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network] | None:
         """None means every address is allowed; a list names the only private networks allowed."""
@@ -240,6 +241,8 @@ def _parse_settings(raw: Any, file: Path, base: Settings) -> Settings:
         if not isinstance(hosts, list) or not all(isinstance(h, str) and h.strip() for h in hosts):
             raise ConfigError(file, "settings.aggregators", "must be a list of host names")
         values["aggregators"] = tuple(h.strip().lower() for h in hosts)
+    if "log_file" in raw:
+        values["log_file"] = _string(raw["log_file"], file, "settings.log_file", required=False)
     return Settings(**values)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -16,6 +17,7 @@ import yaml
 
 from config import ConfigError, load_sources, packaged_path
 from store import open_db
+from store.pages import utcnow
 from store.runs import RunLock, RunLocked, finish_run, start_run
 
 DEFAULT_DB = "talentwatch.db"
@@ -33,8 +35,24 @@ def _sources(sources_file: str | None, ids: tuple[str, ...]):  # noqa: ANN202
 
 
 def _log(message: str, quiet: bool = False) -> None:
+    """A report for the user: on stderr unless `quiet`, and in the log file when one is configured."""
+    from crawler.logs import REPORT
+
+    REPORT.info(message)
     if not quiet:
         click.echo(message, err=True)
+
+
+def _setup_logging(stderr_level: int, log_file: str | None) -> None:
+    import logging
+
+    from crawler.logs import configure
+
+    try:
+        configure(stderr_level, log_file)
+    except OSError as exc:
+        raise _fail(exc) from None
+    logging.getLogger("talentwatch").info("talentwatch %s", " ".join(sys.argv[1:]))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -119,14 +137,21 @@ def _summary_line(name: str, stats: dict[str, Any]) -> str:
     return f"{name}: {parts}" if parts else f"{name}: nothing to do"
 
 
-def _report_failing_sources(db_path: str, config) -> None:  # noqa: ANN001
-    """One line per source whose visit failed: a failing source needs attention but does not fail the run."""
+def _report_failing_sources(db_path: str, config, since: str) -> None:  # noqa: ANN001
+    """One line per source whose visit in this run failed: it needs attention but does not fail the run."""
     from store.sources import failing_sources
 
     db = open_db(db_path)
-    for row in failing_sources(db, [s.id for s in config.sources]):
-        _log(f"source {row['id']} failed ({row['failures']} in a row): {row['last_error']}")
+    for row in failing_sources(db, [s.id for s in config.sources], since=since):
+        _log(
+            f"source {row['id']} failed ({row['failures']} in a row, next try {_when(row['next_check'])}): {row['last_error']}"
+        )
     db.close()
+
+
+def _report_failed_pages(stats: dict[str, Any]) -> None:
+    if stats.get("failed"):
+        _log(f"{stats['failed']} page(s) could not be processed: they are retried on the next run (see -v or the log)")
 
 
 sources_option = click.option(
@@ -136,38 +161,54 @@ source_id_option = click.option(
     "--source", "source_ids", multiple=True, metavar="ID", help="Only this source (repeatable)."
 )
 verbose_option = click.option("-v", "--verbose", is_flag=True, help="Log every request and step.")
+log_file_option = click.option(
+    "--log-file", type=click.Path(dir_okay=False), help="Append the full log to FILE (default: settings.log_file)."
+)
 
 
 @cli.command()
 @sources_option
 @source_id_option
 @verbose_option
+@log_file_option
 @click.pass_obj
-def crawl(obj: dict, sources_file: str | None, source_ids: tuple[str, ...], verbose: bool) -> None:
+def crawl(
+    obj: dict, sources_file: str | None, source_ids: tuple[str, ...], verbose: bool, log_file: str | None
+) -> None:
     """Fetch the configured sources and store new pages.
 
     \b
     Example:
       talentwatch crawl --sources my-sources.yaml --source fedscoop
     """
+    import logging
+
     config = _sources(sources_file, source_ids)
+    _setup_logging(logging.INFO if verbose else logging.WARNING, log_file or config.settings.log_file)
+    started = utcnow()
     stats = _recorded(obj["db"], "crawl", lambda db: _crawl(obj["db"], config, verbose))
     _log(_summary_line("crawl", stats))
-    _report_failing_sources(obj["db"], config)
+    _report_failing_sources(obj["db"], config, since=started)
 
 
 @cli.command()
 @click.option("--reprocess", is_flag=True, help="Process every stored page again (after rules or models change).")
+@verbose_option
+@log_file_option
 @click.pass_obj
-def process(obj: dict, reprocess: bool) -> None:
+def process(obj: dict, reprocess: bool, verbose: bool, log_file: str | None) -> None:
     """Extract articles, entities, figures and events from stored pages not yet processed.
 
     \b
     Example:
       talentwatch process --reprocess
     """
+    import logging
+
+    _setup_logging(logging.INFO if verbose else logging.WARNING, log_file)
     stats = _recorded(obj["db"], "process", lambda db: _process(db, reprocess))
     _log(_summary_line("process", stats))
+    _report_failed_pages(stats)
 
 
 @cli.command()
@@ -175,29 +216,43 @@ def process(obj: dict, reprocess: bool) -> None:
 @source_id_option
 @click.option("--all", "all_sources", is_flag=True, help="Visit every source now, due or not.")
 @verbose_option
+@log_file_option
 @click.pass_obj
-def run(obj: dict, sources_file: str | None, source_ids: tuple[str, ...], all_sources: bool, verbose: bool) -> None:
-    """Crawl the sources that are due, then process: what cron calls. Refuses to start while another
-    run holds the database.
+def run(
+    obj: dict,
+    sources_file: str | None,
+    source_ids: tuple[str, ...],
+    all_sources: bool,
+    verbose: bool,
+    log_file: str | None,
+) -> None:
+    """Crawl the sources that are due, then process: what cron calls. Quiet unless something needs
+    attention (a source failed, a page could not be processed); exits non-zero only when the run itself
+    failed. Refuses to start while another run holds the database.
 
     \b
     Example (crontab, hourly):
       17 * * * *  cd /srv/talentwatch && .venv/bin/talentwatch --db tw.db run
     """
+    import logging
+
     config = _sources(sources_file, source_ids)
+    # cron mails whatever reaches stderr: only errors, and the reports below, unless -v
+    _setup_logging(logging.INFO if verbose else logging.ERROR, log_file or config.settings.log_file)
+    started = utcnow()
 
     def work(db) -> dict[str, Any]:  # noqa: ANN001
         crawl_stats = _crawl(obj["db"], config, verbose, due_only=not all_sources)
-        process_stats = _process(db, False, quiet=not verbose)
+        process_stats = _process(db, False)
         return {
             **{f"crawl_{k}": v for k, v in crawl_stats.items()},
             **{f"process_{k}": v for k, v in process_stats.items()},
         }
 
     stats = _recorded(obj["db"], "run", work)
-    if verbose:
-        _log(_summary_line("run", stats))
-    _report_failing_sources(obj["db"], config)  # cron mails what needs attention, and only that
+    _log(_summary_line("run", stats), quiet=not verbose)
+    _report_failing_sources(obj["db"], config, since=started)
+    _report_failed_pages({"failed": stats.get("process_failed", 0)})
 
 
 @cli.command()
@@ -210,8 +265,12 @@ def demo(obj: dict, port: int) -> None:
     Example:
       talentwatch demo && talentwatch serve demo.db
     """
+    import logging
+
     from crawler.demo.server import demo_sources_text, serve_demo_site
     from store.summary import database_summary
+
+    _setup_logging(logging.WARNING, None)
 
     db_path = obj["db"] if obj["db_explicit"] else "demo.db"
     with serve_demo_site(port=port) as base_url, tempfile.TemporaryDirectory() as tmp:
@@ -275,6 +334,70 @@ def sources_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
+@cli.command()
+@click.option("--runs", "limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="How many runs.")
+@click.pass_obj
+def status(obj: dict, limit: int) -> None:
+    """Print the last runs and the sources that are failing (what to look at when cron mails).
+
+    \b
+    Example:
+      talentwatch --db tw.db status --runs 5
+    """
+    from store.runs import lock_is_held, recent_runs
+    from store.sources import source_states
+
+    if not Path(obj["db"]).exists():
+        raise click.ClickException(f"database {obj['db']} does not exist (run `talentwatch run` first)")
+    db = open_db(obj["db"])
+    runs = recent_runs(db, limit)
+    unhealthy = [r for r in source_states(db) if r["failures"]]
+    db.close()
+    click.echo(runs_table(runs, running_now=lock_is_held(obj["db"])))
+    if not unhealthy:
+        click.echo("\nAll sources healthy.")
+        return
+    click.echo(f"\nFailing sources ({len(unhealthy)}):")
+    for r in unhealthy:
+        click.echo(
+            f"  {r['id']}: {r['failures']} failure(s) in a row, last check {_when(r['last_checked'])}, "
+            f"next {_when(r['next_check'])}\n    {(r['last_error'] or '')[:200]}"
+        )
+
+
+def runs_table(runs: list[dict[str, Any]], running_now: bool) -> str:
+    """The last runs, newest first: when, how long, how it ended and its main counters."""
+    if not runs:
+        return "No runs yet."
+    lines = [("run", "command", "started (UTC)", "took", "status", "summary")]
+    for r in runs:
+        state = r["status"]
+        if state == "running" and not running_now:
+            state = "interrupted"  # killed: the next run will mark it so too
+        stats = r["stats"]
+        took = f"{stats['seconds']:.0f}s" if isinstance(stats.get("seconds"), (int, float)) else "-"
+        lines.append((str(r["id"]), r["command"], _when(r["started_at"]), took, state, _run_summary(stats)))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    return "\n".join("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)).rstrip() for line in lines)
+
+
+def _run_summary(stats: dict[str, Any]) -> str:
+    if "error" in stats:
+        return stats["error"][:120]
+    flat = {**stats, **{k: v for part in ("crawl", "process") for k, v in (stats.get(part) or {}).items()}}
+    picks = [
+        ("crawl_sources", "sources"), ("sources", "sources"), ("crawl_sources_failed", "failed"),
+        ("sources_failed", "failed"), ("crawl_pages_new", "new pages"), ("pages_new", "new pages"),
+        ("process_articles", "articles"), ("articles", "articles"), ("process_failed", "pages failed"),
+    ]  # fmt: skip
+    seen, parts = set(), []
+    for key, label in picks:
+        if isinstance(flat.get(key), int) and label not in seen:
+            seen.add(label)
+            parts.append(f"{flat[key]} {label}")
+    return ", ".join(parts)
+
+
 def _when(ts: str | None) -> str:
     return ts.replace("T", " ").removesuffix("Z")[:16] if ts else "-"
 
@@ -311,37 +434,132 @@ def extract(lang: str | None, url: str | None, paths: tuple[str, ...]) -> None:
 # -- use ---------------------------------------------------------------------------------------------------
 
 
+def _initiative_name(name: str) -> str:
+    """The canonical name of an initiative typed as any of its gazetteer aliases ("USDS", "EIG")."""
+    from config import load_entities
+
+    entities, _ = load_entities()
+    wanted = name.casefold()
+    for entity in entities:
+        if wanted == entity.name.casefold() or wanted in (a.casefold() for a in (*entity.aliases, *entity.aliases_ci)):
+            return entity.name
+    return name
+
+
+def _export_kind(kind: str) -> str:
+    from config import load_topics
+    from extract import FIGURE_KINDS
+
+    allowed = (*FIGURE_KINDS, *load_topics()["events"])
+    if kind not in allowed:
+        raise click.BadParameter(f"must be one of {', '.join(allowed)} (got {kind!r})", param_hint="--kind")
+    return kind
+
+
+def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"must be an ISO date such as 2025-12-01 (got {value!r})") from None
+
+
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv", "atom", "markdown"]), default="jsonl", show_default=True
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE atomically instead of stdout.")
+@click.option("--new", "only_new", is_flag=True, help="Only what --consumer has not received yet; then remember it.")
+@click.option("--consumer", metavar="NAME", help="Who receives the export (with --new): each has its own cursor.")
+@click.option("--since", callback=_iso_date, metavar="DATE", help="Articles published on or after DATE (ISO).")
+@click.option("--initiative", metavar="NAME", help="Articles about NAME (a canonical name or an alias, e.g. USDS).")
+@click.option("--kind", metavar="KIND", help="Articles with a figure of KIND (salary, headcount...) or event type.")
+@click.option("--lang", type=click.Choice(["fr", "en"]), help="Articles in this language.")
+@click.option("--min-relevance", type=click.FloatRange(0, 1), metavar="X", help="Articles with relevance >= X.")
 @click.option("--include-irrelevant", is_flag=True, help="Also export articles judged irrelevant or duplicates.")
 @click.pass_obj
-def export(obj: dict, fmt: str, output: str | None, include_irrelevant: bool) -> None:
-    """Export articles with their figures, entities and events.
+def export(obj: dict, fmt: str, output: str | None, only_new: bool, consumer: str | None, **filters: Any) -> None:
+    """Export articles with their figures, entities and events (JSON lines, CSV, Atom or Markdown).
+
+    With --new --consumer NAME, only what NAME has not received, and NAME's cursor moves only once the
+    whole output is written: a failed write, a closed pipe or a kill leaves it for next time.
 
     \b
-    Example:
-      talentwatch --db tw.db export --format jsonl -o articles.jsonl
+    Examples:
+      talentwatch --db tw.db export --new --consumer slack --format markdown -o digest.md
+      talentwatch --db tw.db export --initiative USDS --kind headcount --format csv > usds.csv
     """
-    from store.export import iter_articles
+    from store.export import ExportFilter, advance_cursor, consumer_cursor, iter_articles, latest_seq, snapshot
+    from store.formats import write_atom, write_csv, write_jsonl, write_markdown
 
+    if only_new != bool(consumer):
+        raise click.UsageError("--new and --consumer go together (each consumer has its own cursor)")
     if not Path(obj["db"]).exists():
         raise click.ClickException(f"database {obj['db']} does not exist (run `talentwatch run` first)")
+    if filters["initiative"]:
+        filters["initiative"] = _initiative_name(filters["initiative"])
+    if filters["kind"]:
+        filters["kind"] = _export_kind(filters["kind"])
+    writers = {
+        "jsonl": write_jsonl,
+        "csv": write_csv,
+        "markdown": write_markdown,
+        "atom": lambda items, out: write_atom(
+            items, out, feed_id=f"urn:talentwatch:export:{consumer or 'all'}",
+            title=f"talentwatch: new for {consumer}" if consumer else "talentwatch export",
+        ),
+    }  # fmt: skip
     db = open_db(obj["db"])
-    lines = (json.dumps(a, ensure_ascii=False) + "\n" for a in iter_articles(db, include_irrelevant=include_irrelevant))
+    with snapshot(db):
+        upto = latest_seq(db)
+        after = consumer_cursor(db, consumer) if consumer else 0
+        items = iter_articles(db, ExportFilter(after_seq=after, upto_seq=upto, **filters))
+        written = _write_output(output, lambda out: writers[fmt](items, out))
+    if consumer:
+        advance_cursor(db, consumer, upto, written, fmt)
+    db.close()
+
+
+def _write_output(output: str | None, write) -> int:  # noqa: ANN001
+    """Run `write(stream)` into FILE atomically (a temporary file renamed at the end) or to stdout, flushed:
+    returns only once everything is written, and raises a one-line error otherwise."""
+    unwritten = "nothing was marked as exported"
     if output is None:
-        for line in lines:
-            sys.stdout.write(line)
-        return
+        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+        try:
+            n = write(out)
+            out.flush()
+            return n
+        except BrokenPipeError:
+            # The reader went away (`| head`): later flushes go nowhere instead of raising again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise click.ClickException(f"output closed before the end: {unwritten}") from None
+        except OSError as exc:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise click.ClickException(f"could not write the output ({exc.strerror or exc}): {unwritten}") from None
+        finally:
+            try:
+                out.detach()  # sys.stdout keeps the buffer
+            except (OSError, ValueError):
+                pass
     target = Path(output)
-    fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.")
+    tmp = None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.writelines(lines)
+        fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            n = write(out)
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        return n
+    except OSError as exc:
+        raise click.ClickException(f"could not write {output} ({exc.strerror or exc}): {unwritten}") from None
+    finally:
+        if tmp is not None and Path(tmp).exists():
+            Path(tmp).unlink()
 
 
 @cli.command()
@@ -376,9 +594,15 @@ def serve(obj: dict, database: str | None, port: int, host: str) -> None:
 
 
 def datasette_metadata(database: str) -> dict[str, Any]:
-    """The packaged Datasette metadata, addressed to this database's name (Datasette keys it by file stem)."""
+    """The packaged Datasette metadata, addressed to this database's name (Datasette keys it by file stem):
+    "*" stands for it as the key of `databases` and as the `db` of every dashboard chart and filter."""
+    name = Path(database).stem
     data = yaml.safe_load(packaged_path("datasette.yaml").read_text(encoding="utf-8"))
-    data["databases"] = {Path(database).stem: data["databases"]["*"]}
+    data["databases"] = {name: data["databases"]["*"]}
+    for dashboard in data.get("plugins", {}).get("datasette-dashboards", {}).values():
+        for part in (*dashboard.get("charts", {}).values(), *dashboard.get("filters", {}).values()):
+            if part.get("db") == "*":
+                part["db"] = name
     return data
 
 

@@ -46,6 +46,8 @@ def crawl_settings(
             "RETRY_TIMES": config.settings.retries,
             "USER_AGENT": config.settings.user_agent,
             "LOG_LEVEL": "INFO" if verbose else "WARNING",
+            # The CLI has set up stderr and the log file (crawler.logs); Scrapy's records go through them.
+            "LOG_INSTALL_ROOT_HANDLER": False,
             "TALENTWATCH_PROGRESS": progress and not verbose,
         },
         priority="cmdline",

@@ -47,7 +47,7 @@ class StorePipeline:
             )  # fmt: skip
             if item.error:
                 self.stats.inc_value("talentwatch/sources_failed")
-                logger.warning("source %s failed: %s", item.source_id, item.error)
+                logger.info("source %s failed: %s", item.source_id, item.error)  # the CLI reports it
             else:
                 self.stats.inc_value("talentwatch/sources_unchanged" if item.unchanged else "talentwatch/sources_ok")
         elif isinstance(item, SourceValidators):

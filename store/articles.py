@@ -123,6 +123,12 @@ def save_article(
             },
             pk="id",
         )
+        # First storage only: the export cursor's order, which reprocessing must not change.
+        db.execute(
+            "UPDATE articles SET first_seen = ?, seq = (SELECT coalesce(max(seq), 0) + 1 FROM articles)"
+            " WHERE id = ? AND seq IS NULL",
+            [now, article_id],
+        )
         for entity in record.get("entities", []):
             entity_id = stable_id("entity", entity["name"], entity["kind"])
             db["entities"].insert(

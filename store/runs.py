@@ -45,9 +45,29 @@ class RunLock:
 
 
 def start_run(db: sqlite_utils.Database, command: str) -> int:
+    """A new `running` row. Call it holding the RunLock: any other row still `running` then belongs to a
+    process that was killed before it could finish, and is marked `interrupted`."""
     with db.conn:
+        db.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
         table = db["runs"].insert({"command": command, "started_at": utcnow(), "status": "running"})
     return int(table.last_pk)
+
+
+def recent_runs(db: sqlite_utils.Database, limit: int = 10) -> list[dict[str, Any]]:
+    """The last `limit` runs, newest first, with their counters decoded."""
+    rows = list(db.query("SELECT * FROM runs ORDER BY id DESC LIMIT ?", [limit]))
+    for row in rows:
+        row["stats"] = json.loads(row["stats"]) if row["stats"] else {}
+    return rows
+
+
+def lock_is_held(db_path: str | Path) -> bool:
+    """True while a talentwatch command holds the database's run lock."""
+    try:
+        with RunLock(db_path):
+            return False
+    except RunLocked:
+        return True
 
 
 def finish_run(db: sqlite_utils.Database, run_id: int, status: str, stats: dict[str, Any]) -> None:

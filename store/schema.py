@@ -161,27 +161,50 @@ def m003_incremental_crawl(db: sqlite_utils.Database) -> None:
     db["robots"].create({"origin": str, "fetched_at": str, "status": int, "body": bytes}, pk="origin")
 
 
+@migrations()
+def m004_export_cursors(db: sqlite_utils.Database) -> None:
+    # articles.seq: the order in which articles were first stored, kept when an article is reprocessed, so
+    # that an export cursor ("everything after seq N") never skips or repeats an item. Assigned inside the
+    # saving transaction, so a reader that sees seq N sees every article below it.
+    db["articles"].add_column("seq", int)
+    db["articles"].add_column("first_seen", str)
+    db.execute(
+        "UPDATE articles SET first_seen = processed_at, seq = (SELECT count(*) FROM articles b"
+        " WHERE (b.processed_at, b.id) <= (articles.processed_at, articles.id))"
+    )
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx_articles_seq ON articles(seq)")
+    # exports: one row per consumer of `talentwatch export --new`, with the last seq it received (the table
+    # of the initial schema was never written to)
+    db["exports"].drop()
+    db["exports"].create(
+        {"consumer": str, "last_seq": int, "items": int, "format": str, "updated_at": str}, pk="consumer"
+    )
+
+
 TIMELINE_SQL = """
 CREATE VIEW timeline AS
 SELECT * FROM (
   SELECT
     COALESCE(f.iso, a.published) AS date,
     f.subject AS initiative,
+    (SELECT country FROM entities WHERE name = f.subject ORDER BY kind != 'program' LIMIT 1) AS country,
     'figure' AS item,
     f.kind AS kind,
     f.label AS detail,
     f.value, f.min, f.max, f.unit, f.period,
     f.text AS evidence,
     f.sentence,
-    a.title, a.url, a.source_id, a.lang, a.id AS article_id
+    a.title, a.url, a.source_id, a.lang, a.first_seen AS found, a.id AS article_id
   FROM figures f JOIN articles a ON a.id = f.article_id
   WHERE a.relevant = 1 AND a.duplicate_of IS NULL
   UNION ALL
   SELECT
-    e.date, e.subject, 'event', e.type, e.type,
+    e.date, e.subject,
+    (SELECT country FROM entities WHERE name = e.subject ORDER BY kind != 'program' LIMIT 1),
+    'event', e.type, e.type,
     NULL, NULL, NULL, NULL, NULL,
     NULL, e.sentence,
-    a.title, a.url, a.source_id, a.lang, a.id
+    a.title, a.url, a.source_id, a.lang, a.first_seen, a.id
   FROM events e JOIN articles a ON a.id = e.article_id
   WHERE a.relevant = 1 AND a.duplicate_of IS NULL
 )

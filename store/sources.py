@@ -136,16 +136,17 @@ def source_states(db: sqlite_utils.Database, ids: Iterable[str] | None = None) -
     return list(db.query(f"SELECT {columns} FROM sources WHERE id IN ({marks}) ORDER BY id", wanted))
 
 
-def failing_sources(db: sqlite_utils.Database, ids: Iterable[str]) -> list[dict[str, Any]]:
-    """The named sources whose last visit failed, with their error and consecutive failures."""
+def failing_sources(db: sqlite_utils.Database, ids: Iterable[str], since: str | None = None) -> list[dict[str, Any]]:
+    """The named sources whose last visit failed (with `since`, a visit on or after that UTC timestamp),
+    with their error and consecutive failures."""
     wanted = list(ids)
     if not wanted:
         return []
     marks = ",".join("?" * len(wanted))
     return list(
         db.query(
-            f"SELECT id, last_status, last_error, failures FROM sources WHERE id IN ({marks}) AND last_error IS NOT NULL"
-            " ORDER BY id",
-            wanted,
+            f"SELECT id, last_status, last_error, failures, next_check FROM sources WHERE id IN ({marks})"
+            " AND last_error IS NOT NULL AND last_checked >= ? ORDER BY id",
+            [*wanted, since or ""],
         )
     )

@@ -67,3 +67,11 @@ def servers():
     started = Servers()
     yield started
     started.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory):
+    """The demo database (`talentwatch demo`), built once per session. Tests that change it work on a copy."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    talentwatch("demo", db=path)
+    return path

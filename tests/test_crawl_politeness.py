@@ -147,4 +147,4 @@ def test_a_retry_after_beyond_the_bound_gives_up_until_the_next_run(servers, tmp
     result = talentwatch("crawl", "--sources", str(sources), db=tmp_path / "tw.db")
     assert time.monotonic() - started < 30
     assert paths(server).count("/feed.xml") == 1
-    assert "source busy failed (1 in a row): HTTP 503" in result.stderr
+    assert re.search(r"source busy failed \(1 in a row, next try [^)]+\): HTTP 503", result.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 
@@ -89,3 +90,36 @@ def test_the_crontab_line_runs_quietly_as_written(servers, tmp_path):
     db = sqlite_utils.Database(tmp_path / re.search(r"--db (\S+)", command).group(1))
     assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
     assert [r["status"] for r in db["runs"].rows] == ["ok"]
+
+
+def export_recipes() -> list[str]:
+    section = README.split("## Exporting what is new", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"Recipes.*?```sh\n(.*?)```", section, re.DOTALL).group(1)
+    return [line for line in block.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_the_export_recipes_run_as_written(demo_db, tmp_path):
+    """Each recipe, unchanged, in a directory holding a copy of the demo database as tw.db."""
+    import shutil
+
+    import feedparser
+
+    shutil.copy(demo_db, tmp_path / "tw.db")
+    (tmp_path / ".venv").symlink_to(ROOT / ".venv")
+    recipes = export_recipes()
+    assert len(recipes) >= 6 and all(".venv/bin/talentwatch --db tw.db export" in r for r in recipes)
+    outputs = []
+    for recipe in recipes:
+        result = subprocess.run(["/bin/sh", "-c", recipe], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0 and result.stderr == "", (recipe, result.stderr)
+        outputs.append(result.stdout)
+    assert len(outputs[0].splitlines()) >= 10  # the consumer's first export: every relevant article
+    again = subprocess.run(["/bin/sh", "-c", recipes[0]], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0 and again.stdout == ""  # ...and nothing the second time
+    assert (tmp_path / "digest.md").read_text(encoding="utf-8").startswith("# talentwatch digest:")
+    atom = feedparser.parse((tmp_path / "talentwatch.atom").read_bytes())
+    assert not atom.bozo and atom.entries and all(e.published >= "2025-01-01" for e in atom.entries)
+    salaries = (tmp_path / "salaries.csv").read_text(encoding="utf-8")
+    assert "US Tech Force" in salaries and "USD" in salaries
+    assert outputs[4] and all(json.loads(x)["lang"] == "fr" for x in outputs[4].splitlines())
+    assert re.fullmatch(r"\d+ items\n", outputs[5]) and int(outputs[5].split()[0]) >= 10

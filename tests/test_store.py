@@ -4,7 +4,7 @@ import pytest
 
 from store import open_db
 from store.articles import save_article
-from store.export import iter_articles
+from store.export import ExportFilter, iter_articles
 from store.pages import pages_to_process, save_page, stored_urls
 from store.runs import RunLock, RunLocked, finish_run, start_run
 from store.schema import migrations
@@ -62,6 +62,7 @@ def test_migrations_and_shape_are_idempotent(tmp_path):
         "m001_initial",
         "m002_near_duplicates",
         "m003_incremental_crawl",
+        "m004_export_cursors",
     ]
     assert {"timeline"} <= set(again.view_names()) and "articles_fts" in again.table_names()
 
@@ -110,7 +111,7 @@ def test_irrelevant_and_duplicate_articles_stay_out_of_timeline_and_export(db):
     exported = list(iter_articles(db))
     assert len(exported) == 1 and exported[0]["figures"][0]["value"] == 1000
     assert exported[0]["entities"][0]["name"] == "US Tech Force"
-    assert len(list(iter_articles(db, include_irrelevant=True))) == 2
+    assert len(list(iter_articles(db, ExportFilter(include_irrelevant=True)))) == 2
 
 
 def test_runs_are_recorded(db):

@@ -1,0 +1,138 @@
+"""Export formats: JSON lines, CSV, Atom and a Markdown digest, written to a text stream.
+
+Every writer takes the exported articles (see `store.export.iter_articles`) and returns how many it
+wrote. Text from the web is treated as hostile: CSV cells cannot start a spreadsheet formula, Markdown
+is escaped, Atom is built by feedgen (which escapes XML).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+FORMATS = ("jsonl", "csv", "atom", "markdown")
+
+CSV_COLUMNS = (
+    "seq", "id", "published", "first_seen", "source_id", "lang", "relevance", "initiative", "title", "url",
+    "figures", "entities",
+)  # fmt: skip
+# A cell starting with one of these is a formula to Excel or LibreOffice (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+
+
+def write_jsonl(items: Iterable[dict[str, Any]], out: TextIO) -> int:
+    n = 0
+    for item in items:
+        out.write(json.dumps(item, ensure_ascii=False) + "\n")
+        n += 1
+    return n
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_csv(items: Iterable[dict[str, Any]], out: TextIO) -> int:
+    """One row per article; its figures and entities joined with "; "."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    n = 0
+    for item in items:
+        row = {
+            **item,
+            "figures": "; ".join(f["label"] or f["text"] or "" for f in item["figures"]),
+            "entities": "; ".join(e["name"] for e in item["entities"]),
+        }
+        writer.writerow([_cell(row.get(c)) for c in CSV_COLUMNS])
+        n += 1
+    return n
+
+
+def _moment(value: str | None) -> datetime:
+    """An ISO date or timestamp as an aware datetime (Atom dates need a time and a zone)."""
+    if not value:
+        return datetime.now(UTC)
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _entry_html(item: dict[str, Any]) -> str:
+    parts = [f"<p>{html.escape(item['source_id'] or '')} · {html.escape(item['lang'] or '')}</p>"]
+    if item["figures"]:
+        parts.append("<ul>")
+        for f in item["figures"]:
+            label = html.escape(f["label"] or f["text"] or "")
+            subject = f" ({html.escape(f['subject'])})" if f.get("subject") else ""
+            parts.append(f"<li><b>{label}</b>{subject}: “{html.escape(f['sentence'] or '')}”</li>")
+        parts.append("</ul>")
+    return "".join(parts)
+
+
+def write_atom(items: Iterable[dict[str, Any]], out: TextIO, *, feed_id: str, title: str) -> int:
+    """An Atom 1.0 feed, one entry per article, with its figures as the entry's content."""
+    from feedgen.feed import FeedGenerator
+
+    feed = FeedGenerator()
+    feed.id(feed_id)
+    feed.title(title)
+    feed.author({"name": "talentwatch"})
+    feed.link(href="https://github.com/talentwatch/talentwatch", rel="alternate")
+    feed.generator("talentwatch")
+    entries = list(items)
+    newest = max((_moment(i["first_seen"]) for i in entries), default=datetime.now(UTC))
+    feed.updated(newest)
+    for item in entries:
+        entry = feed.add_entry(order="append")
+        entry.id(f"urn:talentwatch:article:{item['id']}")
+        entry.title(item["title"] or item["url"])
+        entry.link(href=item["url"], rel="alternate")
+        entry.updated(_moment(item["first_seen"]))
+        if item["published"]:
+            entry.published(_moment(item["published"]))
+        entry.author({"name": item["source_id"] or "unknown"})
+        for name in sorted({f["kind"] for f in item["figures"]}):
+            entry.category(term=name)
+        entry.content(_entry_html(item), type="html")
+    out.write(feed.atom_str(pretty=True).decode("utf-8"))
+    return len(entries)
+
+
+def _md_url(url: str) -> str:
+    """A URL inside <...>: the characters that would end it or the line are percent-encoded."""
+    return url.replace("<", "%3C").replace(">", "%3E").replace(" ", "%20").replace("\n", "%0A")
+
+
+def _md(text: str | None) -> str:
+    return MARKDOWN_SPECIAL.sub(r"\\\1", " ".join((text or "").split()))
+
+
+def write_markdown(items: Iterable[dict[str, Any]], out: TextIO) -> int:
+    """A digest grouped by initiative, each article with its figures and their evidence. Nothing at all
+    when there is nothing new, so that `[ -s digest.md ]` tells whether to send it."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        groups.setdefault(item["initiative"] or "Other", []).append(item)
+    n = sum(len(g) for g in groups.values())
+    if not n:
+        return 0
+    out.write(f"# talentwatch digest: {n} new article{'s' if n > 1 else ''}\n")
+    for initiative in sorted(groups, key=lambda g: (g == "Other", g.casefold())):
+        out.write(f"\n## {_md(initiative)}\n")
+        for item in groups[initiative]:
+            when = (item["published"] or item["first_seen"] or "")[:10]
+            out.write(f"\n### [{_md(item['title'] or item['url'])}](<{_md_url(item['url'])}>)\n\n")
+            out.write(f"*{_md(item['source_id'])} · {when} · {item['lang'] or '?'}*\n\n")
+            for f in item["figures"]:
+                subject = f" ({_md(f['subject'])})" if f.get("subject") and f["subject"] != initiative else ""
+                out.write(f"- **{_md(f['label'] or f['text'])}**{subject}: “{_md(f['sentence'])}”\n")
+            if not item["figures"]:
+                out.write("- no figures\n")
+    return n

@@ -1,0 +1,132 @@
+"""A real browser on `talentwatch serve`: headless Debian Chromium, driven by Selenium through Debian's
+chromedriver (no driver or browser download), opens the pages people use and keeps screenshots of them
+under tests/output/browser/.
+
+JSON answers (test_serve) do not show what a reader sees: whether the canned query page renders its
+title, table and columns, and whether the dashboard's charts draw without any CDN.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BIN, ROOT
+from tests.test_serve import free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+OUTPUT = ROOT / "tests" / "output" / "browser"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+        reason="Debian chromium and chromium-driver are not installed (`make test` installs them)",
+    ),
+]
+
+
+@pytest.fixture()
+def served_demo(demo_db, tmp_path):
+    db_path = tmp_path / "demo.db"
+    shutil.copy(demo_db, db_path)
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(BIN / "talentwatch"), "serve", str(db_path), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/-/versions.json", timeout=5).close()
+            break
+        except (urllib.error.URLError, ConnectionError):
+            assert time.monotonic() < deadline and proc.poll() is None, "talentwatch serve did not start"
+            time.sleep(0.3)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture()
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1400"):
+        options.add_argument(argument)
+    # An explicit driver path keeps Selenium Manager from looking for (and downloading) one.
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def screenshot(driver, name: str) -> Path:  # noqa: ANN001
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    path = OUTPUT / f"{name}.png"
+    path.unlink(missing_ok=True)
+    driver.save_screenshot(str(path))
+    assert path.stat().st_size > 10_000, path
+    return path
+
+
+def table(driver) -> tuple[list[str], list[list[str]]]:  # noqa: ANN001
+    from selenium.webdriver.common.by import By
+
+    headers = [th.text.strip() for th in driver.find_elements(By.CSS_SELECTOR, "table.rows-and-columns thead th")]
+    rows = [
+        [td.text for td in tr.find_elements(By.TAG_NAME, "td")]
+        for tr in driver.find_elements(By.CSS_SELECTOR, "table.rows-and-columns tbody tr")
+    ]
+    return headers, rows
+
+
+def test_timeline_claims_and_chart_pages_in_chromium(served_demo, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 20)
+
+    browser.get(f"{served_demo}/demo/initiative_timeline?initiative=US+Tech+Force")
+    wait.until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "table.rows-and-columns")))
+    assert browser.find_element(By.TAG_NAME, "h1").text.startswith("Timeline of one initiative")
+    headers, rows = table(browser)
+    assert {"date", "kind", "detail", "evidence", "source_id"} <= set(headers)
+    assert len(rows) >= 10
+    details = [row[headers.index("detail")] for row in rows]
+    assert "130,000–195,000 USD/year" in " ".join(details) or "~130,000–195,000 USD/year" in details
+    assert any("1,000" in d for d in details)
+    screenshot(browser, "initiative_timeline")
+
+    browser.get(f"{served_demo}/demo/disagreeing_claims")
+    wait.until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "table.rows-and-columns")))
+    assert browser.find_element(By.TAG_NAME, "h1").text.startswith("Claims that disagree between sources")
+    headers, rows = table(browser)
+    assert {"initiative", "claim", "source_id", "published", "disputed_by"} <= set(headers)
+    by_source = {(row[headers.index("claim")], row[headers.index("source_id")]) for row in rows}
+    assert ("150,000–200,000 USD/year", "demo-actu-fr") in by_source
+    assert any(source == "demo-news-en" and "195,000" in claim for claim, source in by_source)
+    screenshot(browser, "disagreeing_claims")
+
+    browser.get(f"{served_demo}/-/dashboards/figures-over-time")
+    # vega-embed draws each chart as an SVG or canvas once its query has answered
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".vega-embed canvas, .vega-embed svg")) >= 3)
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Figures over time"
+    errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors  # e.g. a script that could not load
+    screenshot(browser, "figures_over_time")
