@@ -68,6 +68,7 @@ def test_settings_only_file_keeps_default_sources(tmp_path):
         ("settings:\n  max_bytes: 10\n", "settings.max_bytes", ">= 1024"),
         ("settings:\n  retries: -1\n", "settings.retries", ">= 0"),
         ("settings:\n  aggregators: news.google.com\n", "settings.aggregators", "list of host names"),
+        ("settings:\n  log_file: ''\n", "settings.log_file", "non-empty string"),
     ],
 )
 def test_errors_name_file_key_and_reason(tmp_path, text, key, reason):

@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 
 from store import open_db
-from tests.conftest import BIN
+from tests.conftest import BIN, ROOT
 
 
 def free_port() -> int:
@@ -122,6 +122,12 @@ def test_every_canned_query_answers_on_the_demo_database(demo_db, tmp_path):
         assert ("150,000–200,000 USD/year", "demo-actu-fr") in claims
         assert any(source == "demo-news-en" for _, source in claims)
         assert rows["failing_sources"] == []
+        # The README's examples of each canned query answer as written (its database is called tw)
+        browsing = (ROOT / "README.md").read_text(encoding="utf-8").split("## Browsing", 1)[1].split("\n## ", 1)[0]
+        examples = re.findall(r"`(/tw/[^`]+)`", browsing)
+        assert {e.split("/")[2].split("?")[0] for e in examples} >= set(CANNED)
+        for example in examples:
+            assert get(f"{base}{example.removeprefix('/tw')}")[0] == 200, example
         # Metadata: titles, descriptions, facets, full-text search
         status, body = get(f"{base}/timeline?_size=5")
         page = body.decode()
