@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 
@@ -48,11 +48,23 @@ class PrivateAddressGuard:
                     self._cache[host] = [ipaddress.ip_address(i[4][0].split("%")[0]) for i in infos]
         return self._cache[host]
 
-    def _refuse(self, request, reason: str) -> None:  # noqa: ANN001
+    def _refuse(self, request, reason: str, url: str | None = None) -> None:  # noqa: ANN001
+        url = url or request.url
         if self.stats:
             self.stats.inc_value("talentwatch/blocked_requests")
-        logger.warning("refused %s: %s", request.url, reason)
-        raise Refused(f"refused {request.url}: {reason}")
+        logger.warning("refused %s: %s", url, reason)
+        raise Refused(f"refused {url}: {reason}")
+
+    def process_response(self, request, response, spider=None):  # noqa: ANN001, ANN201
+        """Scrapy does not follow a redirect to another scheme (file:, ftp:, gopher:...) but says nothing
+        of it either: refuse it here, where the other refusals are counted and logged."""
+        location = response.headers.get("Location") if 300 <= response.status < 400 else None
+        if location:
+            target = urljoin(request.url, location.decode("latin-1").strip())
+            scheme = urlsplit(target).scheme
+            if scheme not in ("http", "https"):
+                self._refuse(request, f"redirect from {request.url} to scheme {scheme!r} (only http and https)", target)
+        return response
 
     def process_request(self, request, spider=None):  # noqa: ANN001, ANN201
         parts = urlsplit(request.url)
