@@ -68,8 +68,29 @@ def document_from_text(text: str) -> dict[str, Any]:
     }
 
 
+# No news article comes near these; a page that does is cut, so that one hostile page cannot make the
+# NLP (spaCy refuses texts over a million characters) or the database carry megabytes of text.
+MAX_TEXT_CHARS = 200_000
+MAX_FIELD_CHARS = {"title": 1024, "description": 4096, "author": 512, "sitename": 512}
+
+
 def document_from_content(content: str | bytes, url: str | None = None) -> dict[str, Any] | None:
     text = to_str(content)
     if looks_like_html(text):
-        return document_from_html(text, url)
-    return document_from_text(text) if text.strip() else None
+        doc = document_from_html(text, url)
+    else:
+        doc = document_from_text(text) if text.strip() else None
+    return bounded(doc) if doc else None
+
+
+def bounded(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document with its text cut at MAX_TEXT_CHARS (at the last line break before it) and its
+    metadata fields capped."""
+    text = doc["text"]
+    if len(text) > MAX_TEXT_CHARS:
+        cut = text.rfind("\n", 0, MAX_TEXT_CHARS)
+        doc["text"] = text[: cut if cut > MAX_TEXT_CHARS // 2 else MAX_TEXT_CHARS]
+    for key, limit in MAX_FIELD_CHARS.items():
+        if isinstance(doc.get(key), str):
+            doc[key] = doc[key][:limit]
+    return doc

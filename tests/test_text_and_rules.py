@@ -118,3 +118,14 @@ def test_relevance_terms_match_only_at_word_starts():
     assert matches_any("a fellow joined", ["fellow", "tech"])
     assert not matches_any("fellowship only", ["fellow"])
     assert not matches_any("anything", [])
+
+
+def test_text_and_metadata_of_a_document_are_bounded():
+    from extract.text import MAX_TEXT_CHARS, document_from_content
+
+    paragraph = "The agency will hire forty engineers this year, the statement said. " * 20
+    html = f"<html><head><title>{'T' * 5000}</title></head><body><article>" + f"<p>{paragraph}</p>" * 400
+    doc = document_from_content((html + "</article></body></html>").encode())
+    assert len(doc["title"]) == 1024 and MAX_TEXT_CHARS // 2 < len(doc["text"]) <= MAX_TEXT_CHARS
+    assert doc["text"].rstrip().endswith("said.")  # cut at a paragraph boundary
+    assert "\x00" not in document_from_content(b"Title\nA line with a NUL\x00 byte and more words here.")["text"]

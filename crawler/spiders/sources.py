@@ -38,6 +38,8 @@ MAX_TITLE = 1024
 # An entity declaration in a DOCTYPE is how billion-laughs and external-entity attacks start; no real
 # feed or sitemap needs one, so such a document is refused before any XML parser sees it.
 ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+# What feedparser flags in feeds that are fine to read: a charset the body contradicts, a text/html type.
+BENIGN_FEED_PROBLEMS = (feedparser.exceptions.CharacterEncodingOverride, feedparser.exceptions.NonXMLContentType)
 
 
 def _iso(parsed_time: Any) -> str | None:
@@ -269,6 +271,13 @@ class SourcesSpider(scrapy.Spider):
         if not parsed.entries and (parsed.bozo or not parsed.version):
             self._refuse(visit, "feed", str(getattr(parsed, "bozo_exception", None) or "no feed entries"))
             return
+        if parsed.bozo and not isinstance(parsed.bozo_exception, BENIGN_FEED_PROBLEMS):
+            # Broken XML (a truncated feed, say): keep the entries feedparser could read, but the source failed
+            # this time, and its validators are not saved so that the next visit reads it whole.
+            visit.error = (
+                f"feed is not well-formed: {parsed.bozo_exception} ({len(parsed.entries)} entries read anyway)"[:500]
+            )
+            visit.validators = {}
         urls, entries = [], []
         for entry in parsed.entries:
             link = entry.get("link")
