@@ -96,7 +96,7 @@ def save_article(
     """
     article_id = page["id"]
     now = utcnow()
-    with db.conn:
+    with db.atomic():
         original = link_copies(db, article_id, record, copies)
         for table in ("figures", "events", "mentions"):
             db.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
@@ -177,7 +177,7 @@ def save_article(
 
 def mark_unprocessable(db: sqlite_utils.Database, page_id: str, version: str) -> None:
     """A page with nothing to extract (empty body, not an article) is not retried for this version."""
-    with db.conn:
+    with db.atomic():
         db.execute(
             "UPDATE pages SET processed_version = ?, processed_at = ? WHERE id = ?", [version, utcnow(), page_id]
         )

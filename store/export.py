@@ -146,7 +146,7 @@ def consumer_cursor(db: sqlite_utils.Database, consumer: str) -> int:
 
 def advance_cursor(db: sqlite_utils.Database, consumer: str, upto: int, items: int, fmt: str) -> None:
     """Record that `consumer` has received everything up to `upto`; never moves a cursor back."""
-    with db.conn:
+    with db.atomic():
         db.execute(
             "INSERT INTO exports (consumer, last_seq, items, format, updated_at) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT(consumer) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq),"

@@ -61,7 +61,7 @@ def save_page(db: sqlite_utils.Database, page: dict[str, Any]) -> str:
         "processed_version": None,
         "processed_at": None,
     }
-    with db.conn:
+    with db.atomic():
         existing = db.execute("SELECT body_hash, status FROM pages WHERE id = ?", [pid]).fetchone()
         if existing is not None:
             if existing[0] == body_hash and existing[1] == row["status"]:

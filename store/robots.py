@@ -29,7 +29,7 @@ def cached_robots(db: sqlite_utils.Database, origin: str, now: datetime | None =
 
 
 def save_robots(db: sqlite_utils.Database, origin: str, status: int, body: bytes) -> None:
-    with db.conn:
+    with db.atomic():
         db["robots"].upsert(
             {"origin": origin, "fetched_at": utcnow(), "status": status, "body": body[:MAX_BODY]}, pk="origin"
         )

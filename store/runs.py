@@ -47,7 +47,7 @@ class RunLock:
 def start_run(db: sqlite_utils.Database, command: str) -> int:
     """A new `running` row. Call it holding the RunLock: any other row still `running` then belongs to a
     process that was killed before it could finish, and is marked `interrupted`."""
-    with db.conn:
+    with db.atomic():
         db.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
         table = db["runs"].insert({"command": command, "started_at": utcnow(), "status": "running"})
     return int(table.last_pk)
@@ -71,7 +71,7 @@ def lock_is_held(db_path: str | Path) -> bool:
 
 
 def finish_run(db: sqlite_utils.Database, run_id: int, status: str, stats: dict[str, Any]) -> None:
-    with db.conn:
+    with db.atomic():
         db["runs"].update(
             run_id, {"finished_at": utcnow(), "status": status, "stats": json.dumps(stats, sort_keys=True)}
         )

@@ -220,6 +220,6 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
         )
     existing = db.execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = 'timeline'").fetchone()
     if existing is None or existing[0].strip() != TIMELINE_SQL.strip():
-        with db.conn:
+        with db.atomic():
             db.execute("DROP VIEW IF EXISTS timeline")
             db.execute(TIMELINE_SQL.strip())

@@ -44,7 +44,7 @@ def _format(moment: datetime) -> str:
 
 def sync_sources(db: sqlite_utils.Database, sources: Iterable[Any]) -> None:
     """Insert or update the configured part of each source row; fetch state is kept."""
-    with db.conn:
+    with db.atomic():
         for s in sources:
             db["sources"].upsert({"id": s.id, "kind": s.kind, "url": s.url, "lang": s.lang}, pk="id")
 
@@ -82,7 +82,7 @@ def record_source_fetch(
     off; a success resets them and adapts the interval to whether the visit found new items."""
     schedule = schedule or Schedule()
     now = now or utcnow()
-    with db.conn:
+    with db.atomic():
         row = db.execute("SELECT failures, check_interval FROM sources WHERE id = ?", [source_id]).fetchone()
         failures, interval = ((row[0] or 0), row[1]) if row else (0, None)
         update: dict[str, Any] = {
@@ -108,7 +108,7 @@ def record_validators(db: sqlite_utils.Database, source_id: str, validators: dic
     the visit linked to has been handled: a run killed half-way re-reads the feed next time instead of
     getting a 304 and losing the articles it had not fetched yet."""
     now = utcnow()
-    with db.conn:
+    with db.atomic():
         db["validators"].upsert_all(
             [{"url": url, "source_id": source_id, **v, "saved_at": now} for url, v in validators.items()], pk="url"
         )

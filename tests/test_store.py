@@ -129,3 +129,24 @@ def test_run_lock_refuses_a_second_holder(tmp_path):
                 pass
     with RunLock(path):  # released
         pass
+
+
+def test_saving_an_article_is_all_or_nothing(tmp_path):
+    """sqlite-utils commits each write statement unless a transaction is open: `with db.conn` opened none,
+    so a failure (or a kill) half-way left an article without its figures (reliability scenario 8)."""
+    import sqlite3
+
+    path = tmp_path / "tw.db"
+    db = open_db(path)
+    db["sources"].insert({"id": "wire", "kind": "feed", "url": "https://news.example/feed"})
+    save_page(db, PAGE)
+    page = next(iter(pages_to_process(db, "v1")))[0]
+    save_article(db, page, RECORD, "v1")
+    broken = {**RECORD, "title": "New title", "figures": [{"value": 3}]}  # no kind: fails after the deletes
+    with pytest.raises(KeyError):
+        save_article(db, page, broken, "v2")
+    other = sqlite3.connect(path)  # what another process sees
+    assert other.execute("SELECT title FROM articles").fetchone()[0] == "A title"
+    assert other.execute("SELECT count(*) FROM figures").fetchone()[0] == 1
+    assert other.execute("SELECT count(*) FROM mentions").fetchone()[0] == 1
+    assert other.execute("SELECT processed_version FROM pages").fetchone()[0] == "v1"
