@@ -12,7 +12,7 @@ MODEL_PINS := \
 
 CODE   := config crawler extract store tests $(wildcard bench)
 
-.PHONY: demo test eval bench lint format clean install install-test
+.PHONY: demo test eval bench reliability lint format clean install install-test
 
 demo: $(VENV)/.installed
 	$(BIN)/talentwatch demo
@@ -24,6 +24,11 @@ test: $(VENV)/.installed-test
 # to list every missed and spurious figure.
 eval: $(VENV)/.installed-test
 	$(BIN)/python -m tests.evaluation $(ARGS)
+
+# The reliability and security scenarios alone (they also run in `make test`), their figures written to
+# docs/RELIABILITY.md.
+reliability: $(VENV)/.installed-test
+	RELIABILITY_DOC=docs/RELIABILITY.md $(BIN)/python -m pytest tests/reliability
 
 # Throughput of the full extraction path against bare trafilatura + spaCy NER, measured side by side.
 bench: $(VENV)/.installed
@@ -62,12 +67,15 @@ BROWSER_PACKAGES := chromium chromium-driver
 $(VENV)/.browser: | $(BIN)/python
 	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \
 		touch $@; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "Installing $(BROWSER_PACKAGES) for the browser test..."; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null \
-			&& touch $@; \
-	else \
+	elif [ "$$(id -u)" != 0 ]; then \
 		echo "warning: the browser test needs: sudo apt-get install $(BROWSER_PACKAGES) (skipped until then)" >&2; \
+	elif ! command -v apt-get >/dev/null; then \
+		echo "error: the browser test needs chromium and chromedriver in /usr/bin, and there is no apt-get" >&2; exit 1; \
+	else \
+		echo "Installing $(BROWSER_PACKAGES) for the browser test..."; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; } \
+			|| { echo "error: could not install $(BROWSER_PACKAGES) with apt-get (see above)" >&2; exit 1; }; \
+		touch $@; \
 	fi
 
 clean:

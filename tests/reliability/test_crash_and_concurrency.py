@@ -79,7 +79,8 @@ def test_09_a_run_writes_while_readers_query_and_a_second_run_starts(servers, tm
     articles = db["articles"].count
     record("09 concurrency (a run writing, 2 readers, a second run)",
            f"{len(latencies)} reader queries, {len(errors)} errors, slowest {max(latencies) * 1000:.0f} ms; "
-           f"second run exited {second.returncode} after {second_took:.1f} s: \"{second.stderr.strip()[:90]}\"; "
+           f"second run exited {second.returncode} after {second_took:.1f} s: "
+           f"\"{second.stderr.strip().replace(str(db_path), 'tw.db')}\"; "
            f"first run: {articles} articles",
            "no 'database is locked' for readers; second run waits or exits cleanly with a clear message")  # fmt: skip
     assert errors == [], errors[:3]

@@ -180,7 +180,7 @@ def test_03_status_matrix(servers, tmp_path, record):
     refused = int(re.search(r"retry/reason_count/\S*ConnectionRefusedError': (\d+)", result.stderr).group(1))
     record("03 status matrix",
            ", ".join(f"{n}: {a} attempt(s)" for n, a in attempts.items())
-           + f"; refused: {1 + refused} attempt(s); gaps after 429: {', '.join(f'{g:.1f} s' for g in gaps_429)}; "
+           + f"; refused port and .invalid host: robots.txt tried {1 + refused} times, then the host skipped; gaps after 429: {', '.join(f'{g:.1f} s' for g in gaps_429)}; "
            f"{len(notes)} failures stored with their reason",
            f"404/410 once, others 1 + {retries} retries, gap after 429 >= 2 s, every failure reported")  # fmt: skip
     assert attempts["404"] == attempts["410"] == 1
