@@ -1,0 +1,122 @@
+"""What every benchmark shares: timing by medians, peak memory of a process, the machine line, and the rows
+of the one table `make bench` prints and writes to docs/BENCHMARKS.md.
+
+Timings on a shared 2-core machine are noisy, so a figure is the median of several runs, and a ratio is
+taken between measures made in the same run, in turn, so that noise hits both sides alike.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+# The talentwatch command of the environment running the benchmark (the virtual environment's).
+TALENTWATCH = str(Path(sys.executable).with_name("talentwatch"))
+
+
+@dataclass
+class Row:
+    """One line of the benchmark table. `ok` is None when the figure has no target (it is reported only)."""
+
+    area: str  # Extraction, Crawl, Incremental, Growth, Scale-up
+    measure: str  # what was measured, e.g. "process, 500 articles"
+    value: str  # the figure(s), formatted, e.g. "12.3 articles/s, 7,400 words/s"
+    target: str = ""  # the bound, e.g. "<= 1.3"
+    ok: bool | None = None
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def medians_in_turn(measures: dict[str, Callable[[], Any]], runs: int) -> dict[str, float]:
+    """Median seconds of each measure over `runs` rounds; each round runs every measure once, in turn."""
+    samples: dict[str, list[float]] = {name: [] for name in measures}
+    for _ in range(runs):
+        for name, fn in measures.items():
+            samples[name].append(timed(fn))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+@dataclass
+class Finished:
+    seconds: float
+    peak_mb: float  # peak resident memory of the process (and the children it waited for)
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_measured(cmd: Sequence[str], *, env: dict[str, str] | None = None, cwd: str | Path | None = None,
+                 timeout: float = 3600) -> Finished:  # fmt: skip
+    """Run a command to its end; its wall time and its own peak memory (os.wait4 reports that child's
+    rusage, unlike RUSAGE_CHILDREN, which is the maximum over every child so far)."""
+    import tempfile
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(list(cmd), stdout=out, stderr=err, env=env, cwd=cwd)
+        deadline = start + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.01)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)  # tell Popen it was reaped
+        out.seek(0)
+        err.seek(0)
+        return Finished(
+            seconds, usage.ru_maxrss / 1024, proc.returncode, out.read().decode(errors="replace"),
+            err.read().decode(errors="replace"),
+        )  # fmt: skip
+
+
+def peak_mb_self() -> float:
+    """Peak resident memory of this process so far, in MB (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def machine() -> str:
+    import spacy
+
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"spaCy {spacy.__version__}, SQLite {__import__('sqlite3').sqlite_version}"
+    )
+
+
+def check(value: float, bound: float, *, below: bool = True) -> bool:
+    return value <= bound if below else value >= bound
+
+
+def table(rows: Sequence[Row]) -> str:
+    """The rows as one Markdown table (readable as plain text too)."""
+    lines = ["| area | measure | result | target | met |", "|---|---|---|---|---|"]
+    for r in rows:
+        met = "" if r.ok is None else ("yes" if r.ok else "**no**")
+        lines.append(f"| {r.area} | {r.measure} | {r.value} | {r.target} | {met} |")
+    return "\n".join(lines)
+
+
+def env_for_cli(**extra: str) -> dict[str, str]:
+    """The environment for running `talentwatch` as a subprocess: this one, plus `extra`."""
+    env = dict(os.environ)
+    env.update(extra)
+    return env
