@@ -53,22 +53,50 @@ def medians_in_turn(measures: dict[str, Callable[[], Any]], runs: int) -> dict[s
 @dataclass
 class Finished:
     seconds: float
-    peak_mb: float  # peak resident memory of the process (and the children it waited for)
+    peak_mb: float  # peak resident memory of the process (or of its largest waited-for child)
     returncode: int
     stdout: str
     stderr: str
+    peak_tree_mb: float = 0.0  # peak of the summed resident memory of the process and all its descendants
+
+
+def _tree_rss_mb(root: int) -> float:
+    """Resident memory of `root` and its descendants now (from /proc; a process gone meanwhile counts 0)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry)
+        parents[pid] = int(fields[1])  # after "pid (comm)": state, ppid, ... rss is the 22nd field after comm
+        rss[pid] = int(fields[21])
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier += children
+    return sum(rss.get(pid, 0) for pid in tree) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def run_measured(cmd: Sequence[str], *, env: dict[str, str] | None = None, cwd: str | Path | None = None,
-                 timeout: float = 3600) -> Finished:  # fmt: skip
+                 timeout: float = 3600, sample_tree: bool = False) -> Finished:  # fmt: skip
     """Run a command to its end; its wall time and its own peak memory (os.wait4 reports that child's
-    rusage, unlike RUSAGE_CHILDREN, which is the maximum over every child so far)."""
+    rusage, unlike RUSAGE_CHILDREN, which is the maximum over every child so far). With `sample_tree`, also
+    the peak of the memory of the whole process tree, sampled ten times a second (for commands that start
+    worker processes, whose memory adds up)."""
     import tempfile
 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(list(cmd), stdout=out, stderr=err, env=env, cwd=cwd)
         deadline = start + timeout
+        peak_tree, next_sample = 0.0, start
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
@@ -77,6 +105,9 @@ def run_measured(cmd: Sequence[str], *, env: dict[str, str] | None = None, cwd: 
                 proc.kill()
                 pid, status, usage = os.wait4(proc.pid, 0)
                 break
+            if sample_tree and time.perf_counter() >= next_sample:
+                peak_tree = max(peak_tree, _tree_rss_mb(proc.pid))
+                next_sample = time.perf_counter() + 0.1
             time.sleep(0.01)
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)  # tell Popen it was reaped
@@ -84,7 +115,7 @@ def run_measured(cmd: Sequence[str], *, env: dict[str, str] | None = None, cwd: 
         err.seek(0)
         return Finished(
             seconds, usage.ru_maxrss / 1024, proc.returncode, out.read().decode(errors="replace"),
-            err.read().decode(errors="replace"),
+            err.read().decode(errors="replace"), peak_tree,
         )  # fmt: skip
 
 

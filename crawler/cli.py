@@ -21,6 +21,8 @@ from store.pages import utcnow
 from store.runs import RunLock, RunLocked, finish_run, start_run
 
 DEFAULT_DB = "talentwatch.db"
+# Pages read, extracted and saved together by `process` (with --workers, the unit handed to a process).
+PROCESS_BATCH = 32
 
 
 def _fail(exc: BaseException) -> click.ClickException:
@@ -88,8 +90,8 @@ def _crawl(db_path: str, config, verbose: bool, due_only: bool = False) -> dict[
     return run_crawl(db_path, config, due_only=due_only, verbose=verbose, progress=sys.stderr.isatty())
 
 
-def _process(db, reprocess: bool, quiet: bool = False) -> dict[str, Any]:  # noqa: ANN001
-    from crawler.process import default_resources, pending_pages, process_pages
+def _process(db, reprocess: bool, quiet: bool = False, workers: int = 1) -> dict[str, Any]:  # noqa: ANN001
+    from crawler.process import WorkerLost, default_resources, pending_pages, process_pages
 
     total = pending_pages(db, reprocess=reprocess)
     if total == 0:
@@ -100,12 +102,16 @@ def _process(db, reprocess: bool, quiet: bool = False) -> dict[str, Any]:  # noq
         raise _fail(exc) from None
     from extract.nlp import ModelMissing
 
+    # More processes than batches of work would only load models for nothing.
+    workers = max(1, min(workers, -(-total // PROCESS_BATCH)))
     try:
         if sys.stderr.isatty() and not quiet:
             with click.progressbar(length=total, label="Processing pages", file=sys.stderr) as bar:
-                return process_pages(db, resources, reprocess=reprocess, progress=bar.update)
-        return process_pages(db, resources, reprocess=reprocess)
-    except ModelMissing as exc:
+                return process_pages(
+                    db, resources, reprocess=reprocess, workers=workers, batch_size=PROCESS_BATCH, progress=bar.update
+                )
+        return process_pages(db, resources, reprocess=reprocess, workers=workers, batch_size=PROCESS_BATCH)
+    except (ModelMissing, WorkerLost) as exc:
         raise _fail(exc) from None
 
 
@@ -164,6 +170,13 @@ verbose_option = click.option("-v", "--verbose", is_flag=True, help="Log every r
 log_file_option = click.option(
     "--log-file", type=click.Path(dir_okay=False), help="Append the full log to FILE (default: settings.log_file)."
 )
+workers_option = click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Extraction processes, each with its own models (about 1 core and 300 MB each).",
+)
 
 
 @cli.command()
@@ -193,20 +206,21 @@ def crawl(
 
 @cli.command()
 @click.option("--reprocess", is_flag=True, help="Process every stored page again (after rules or models change).")
+@workers_option
 @verbose_option
 @log_file_option
 @click.pass_obj
-def process(obj: dict, reprocess: bool, verbose: bool, log_file: str | None) -> None:
+def process(obj: dict, reprocess: bool, workers: int, verbose: bool, log_file: str | None) -> None:
     """Extract articles, entities, figures and events from stored pages not yet processed.
 
     \b
     Example:
-      talentwatch process --reprocess
+      talentwatch process --reprocess --workers 2
     """
     import logging
 
     _setup_logging(logging.INFO if verbose else logging.WARNING, log_file)
-    stats = _recorded(obj["db"], "process", lambda db: _process(db, reprocess))
+    stats = _recorded(obj["db"], "process", lambda db: _process(db, reprocess, workers=workers))
     _log(_summary_line("process", stats))
     _report_failed_pages(stats)
 
@@ -215,6 +229,7 @@ def process(obj: dict, reprocess: bool, verbose: bool, log_file: str | None) -> 
 @sources_option
 @source_id_option
 @click.option("--all", "all_sources", is_flag=True, help="Visit every source now, due or not.")
+@workers_option
 @verbose_option
 @log_file_option
 @click.pass_obj
@@ -223,6 +238,7 @@ def run(
     sources_file: str | None,
     source_ids: tuple[str, ...],
     all_sources: bool,
+    workers: int,
     verbose: bool,
     log_file: str | None,
 ) -> None:
@@ -243,7 +259,7 @@ def run(
 
     def work(db) -> dict[str, Any]:  # noqa: ANN001
         crawl_stats = _crawl(obj["db"], config, verbose, due_only=not all_sources)
-        process_stats = _process(db, False)
+        process_stats = _process(db, False, workers=workers)
         return {
             **{f"crawl_{k}": v for k, v in crawl_stats.items()},
             **{f"process_{k}": v for k, v in process_stats.items()},
