@@ -181,34 +181,78 @@ def m004_export_cursors(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m005_query_indexes(db: sqlite_utils.Database) -> None:
+    # Measured by bench/growth.py at 100k articles; tests/test_growth_queries.py checks the query plans.
+    # "What is new since a date" (the canned query new_since) starts from the articles found since then.
+    db.execute("CREATE INDEX IF NOT EXISTS idx_articles_first_seen ON articles(first_seen)")
+    # A figure's timeline date is the date it states, else its article's publication. Kept on the figure
+    # (`figures.date`) so that one index gives an initiative's figures newest first: the timeline's first
+    # page is then read in index order, without building and sorting every row of the initiative. The
+    # triggers keep it right however a figure or its article is written (save_article deletes and reinserts
+    # the figures after updating the article; an UPDATE of `published` alone is covered too).
+    db["figures"].add_column("date", str)
+    db.execute(
+        "UPDATE figures SET date = coalesce(iso, (SELECT published FROM articles WHERE id = figures.article_id))"
+    )
+    for trigger in FIGURE_DATE_TRIGGERS:
+        db.execute(trigger)
+    # An initiative's rows newest first, in the view's order (date DESC, then initiative): the canned
+    # queries compare the subject COLLATE NOCASE, so the subject as written is the last key (rows of one
+    # initiative may differ in case); Datasette's filters compare in the column's own collation (BINARY).
+    for table in ("figures", "events"):
+        db.execute(
+            f"CREATE INDEX IF NOT EXISTS idx_{table}_subject_nocase_date"
+            f" ON {table}(subject COLLATE NOCASE, date DESC, subject)"
+        )
+        db.execute(f"CREATE INDEX IF NOT EXISTS idx_{table}_subject_date ON {table}(subject, date DESC)")
+
+
+FIGURE_DATE_TRIGGERS = (
+    """CREATE TRIGGER IF NOT EXISTS figures_date_insert AFTER INSERT ON figures BEGIN
+  UPDATE figures SET date = coalesce(new.iso, (SELECT published FROM articles WHERE id = new.article_id))
+  WHERE rowid = new.rowid;
+END""",
+    """CREATE TRIGGER IF NOT EXISTS figures_date_update AFTER UPDATE OF iso, article_id ON figures BEGIN
+  UPDATE figures SET date = coalesce(new.iso, (SELECT published FROM articles WHERE id = new.article_id))
+  WHERE rowid = new.rowid;
+END""",
+    """CREATE TRIGGER IF NOT EXISTS articles_published_figures_date AFTER UPDATE OF published ON articles
+WHEN new.published IS NOT old.published BEGIN
+  UPDATE figures SET date = new.published WHERE article_id = new.id AND iso IS NULL;
+END""",
+)
+
+# Rows in the order `date IS NULL, date DESC, initiative` (SQLite puts NULLs last in a descending order).
+# One compound SELECT ordered by plain columns: a query on the view with a WHERE and no ORDER BY of its own
+# gets the WHERE in each arm and merges the two arms, each read from an index in this order, so its first
+# rows come without sorting all of them (m005_query_indexes; tests/test_growth_queries.py).
 TIMELINE_SQL = """
 CREATE VIEW timeline AS
-SELECT * FROM (
-  SELECT
-    COALESCE(f.iso, a.published) AS date,
-    f.subject AS initiative,
-    (SELECT country FROM entities WHERE name = f.subject ORDER BY kind != 'program' LIMIT 1) AS country,
-    'figure' AS item,
-    f.kind AS kind,
-    f.label AS detail,
-    f.value, f.min, f.max, f.unit, f.period,
-    f.text AS evidence,
-    f.sentence,
-    a.title, a.url, a.source_id, a.lang, a.first_seen AS found, a.id AS article_id
-  FROM figures f JOIN articles a ON a.id = f.article_id
-  WHERE a.relevant = 1 AND a.duplicate_of IS NULL
-  UNION ALL
-  SELECT
-    e.date, e.subject,
-    (SELECT country FROM entities WHERE name = e.subject ORDER BY kind != 'program' LIMIT 1),
-    'event', e.type, e.type,
-    NULL, NULL, NULL, NULL, NULL,
-    NULL, e.sentence,
-    a.title, a.url, a.source_id, a.lang, a.first_seen, a.id
-  FROM events e JOIN articles a ON a.id = e.article_id
-  WHERE a.relevant = 1 AND a.duplicate_of IS NULL
-)
-ORDER BY date IS NULL, date DESC, initiative
+SELECT
+  f.date AS date,
+  f.subject AS initiative,
+  (SELECT country FROM entities WHERE name = f.subject ORDER BY kind != 'program' LIMIT 1) AS country,
+  'figure' AS item,
+  f.kind AS kind,
+  f.label AS detail,
+  f.value, f.min, f.max, f.unit, f.period,
+  f.text AS evidence,
+  f.sentence,
+  a.title, a.url, a.source_id, a.lang, a.first_seen AS found, a.id AS article_id
+FROM figures f JOIN articles a ON a.id = f.article_id
+WHERE a.relevant = 1 AND a.duplicate_of IS NULL
+UNION ALL
+SELECT
+  e.date, e.subject,
+  (SELECT country FROM entities WHERE name = e.subject ORDER BY kind != 'program' LIMIT 1),
+  'event', e.type, e.type,
+  NULL, NULL, NULL, NULL, NULL,
+  NULL, e.sentence,
+  a.title, a.url, a.source_id, a.lang, a.first_seen, a.id
+FROM events e JOIN articles a ON a.id = e.article_id
+WHERE a.relevant = 1 AND a.duplicate_of IS NULL
+ORDER BY date DESC, initiative
 """
 
 

@@ -63,6 +63,7 @@ def test_migrations_and_shape_are_idempotent(tmp_path):
         "m002_near_duplicates",
         "m003_incremental_crawl",
         "m004_export_cursors",
+        "m005_query_indexes",
     ]
     assert {"timeline"} <= set(again.view_names()) and "articles_fts" in again.table_names()
 
