@@ -67,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(text, encoding="utf-8")
-    return 1 if any(r.ok is False for r in rows) else 0
+    # A quick run's workloads are too small for its figures to meet (or mean) anything.
+    return 1 if not args.quick and any(r.ok is False for r in rows) else 0
 
 
 if __name__ == "__main__":

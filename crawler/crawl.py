@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-from scrapy.crawler import CrawlerProcess
-from scrapy.settings import Settings
+from typing import TYPE_CHECKING, Any
 
 from config import SourcesConfig
-from crawler.spiders.sources import SourcesSpider
 from store import open_db
-from store.pages import stored_urls
 from store.sources import conditional_state, due_source_ids, sync_sources
+
+if TYPE_CHECKING:
+    from scrapy.settings import Settings
 
 # Scrapy 2.19 with the asyncio reactor starts a download as a task, so with a zero delay one pass over a
 # host's queue dispatches every queued request before any counts as transferring: one connection per host
@@ -23,6 +21,8 @@ MIN_DELAY = 0.001
 def crawl_settings(
     db_path: str | Path, config: SourcesConfig, *, verbose: bool = False, progress: bool = False
 ) -> Settings:
+    from scrapy.settings import Settings
+
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.setdict(
@@ -74,16 +74,20 @@ def run_crawl(
     if due_only:
         due = due_source_ids(db, [s.id for s in sources])
         sources = tuple(s for s in sources if s.id in due)
-    known = stored_urls(db)
     conditional = conditional_state(db)
     db.close()
     stats: dict[str, Any] = {"sources": len(sources), "sources_not_due": len(config.sources) - len(sources)}
     if not sources:
         return stats
+    # Scrapy is imported only now: an hourly run with no source due does not pay for it.
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.spiders.sources import SourcesSpider
+
     process = CrawlerProcess(crawl_settings(db_path, config, verbose=verbose, progress=progress))
     crawler = process.create_crawler(SourcesSpider)
     visiting = SourcesConfig(sources, config.settings, config.files)
-    process.crawl(crawler, sources_config=visiting, known_urls=known, conditional=conditional)
+    process.crawl(crawler, sources_config=visiting, conditional=conditional)
     process.start()
     raw = crawler.stats.get_stats() if crawler.stats else {}
     stats.update({k.split("/", 1)[1]: v for k, v in raw.items() if k.startswith("talentwatch/")})

@@ -24,7 +24,7 @@ from extract import EXTRACTOR_VERSION, duplicates
 from extract.article import Resources, extract_documents
 from extract.nlp import Gazetteer, ModelMissing
 from store.articles import mark_unprocessable, save_article
-from store.pages import count_to_process, pages_to_process
+from store.pages import pages_to_process
 
 logger = logging.getLogger(__name__)
 
@@ -170,7 +170,3 @@ def process_pages(
         if progress:
             progress(len(batch))
     return stats
-
-
-def pending_pages(db: sqlite_utils.Database, *, reprocess: bool = False) -> int:
-    return count_to_process(db, EXTRACTOR_VERSION, reprocess=reprocess)

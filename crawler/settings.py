@@ -13,6 +13,9 @@ USER_AGENT = "talentwatch/0.1 (+https://github.com/talentwatch/talentwatch)"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
+# Scrapy starts this many asyncio tasks for every callback's output, however few items it yields; the store
+# pipeline is synchronous (SQLite), so more than one buys nothing and the default (100) cost 100 tasks per page.
+CONCURRENT_ITEMS = 1
 DOWNLOAD_DELAY = 1.0
 DOWNLOAD_DELAY_JITTER = 0  # Scrapy's default +-50% would go below the configured delay
 DOWNLOAD_TIMEOUT = 30

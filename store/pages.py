@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -69,19 +70,40 @@ def save_page(db: sqlite_utils.Database, page: dict[str, Any]) -> str:
             if body is None and existing[0] is not None:
                 # A failed re-fetch must not replace a good copy.
                 return "unchanged"
-        db["pages"].upsert(row, pk="id")
+        db.execute(_upsert_sql(tuple(row)), row)
     return "updated" if existing is not None else "new"
 
 
-def stored_urls(db: sqlite_utils.Database) -> set[str]:
-    """Canonical URLs the crawler does not fetch again: articles stored, pages gone for good (404, 410),
-    and aggregator stubs kept as feed entries. A page that failed for a passing reason (5xx, timeout) is
-    tried again when its feed lists it again."""
-    rows = db.execute(
-        "SELECT canonical_url FROM pages WHERE (body IS NOT NULL AND status = 200) OR status IN (404, 410)"
-        " OR note LIKE 'aggregator%'"
+@functools.cache
+def _upsert_sql(columns: tuple[str, ...]) -> str:
+    """One INSERT ... ON CONFLICT statement: sqlite-utils' upsert inspects the schema on every call (ten
+    queries per page), more than half the time of saving a page."""
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
+    return (
+        f"INSERT INTO pages ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
+        f" ON CONFLICT(id) DO UPDATE SET {updates}"
     )
-    return {r[0] for r in rows}
+
+
+# Pages the crawler does not fetch again: articles stored, pages gone for good (404, 410), and aggregator
+# stubs kept as feed entries. A page that failed for a passing reason (5xx, timeout) is tried again when its
+# feed lists it again.
+KEPT_FOR_GOOD = "((body IS NOT NULL AND status = 200) OR status IN (404, 410) OR note LIKE 'aggregator%')"
+
+
+def stored_among(db: sqlite_utils.Database, canonical_urls: Iterable[str]) -> set[str]:
+    """Those of `canonical_urls` that are kept for good (see KEPT_FOR_GOOD). Asked per feed through the
+    canonical_url index, so that a crawl's memory and start-up do not grow with every URL ever stored."""
+    wanted = list(dict.fromkeys(canonical_urls))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = db.execute(
+            f"SELECT canonical_url FROM pages WHERE canonical_url IN ({marks}) AND {KEPT_FOR_GOOD}", chunk
+        )
+        found.update(r[0] for r in rows)
+    return found
 
 
 def pages_to_process(

@@ -5,7 +5,7 @@ import pytest
 from store import open_db
 from store.articles import save_article
 from store.export import ExportFilter, iter_articles
-from store.pages import pages_to_process, save_page, stored_urls
+from store.pages import pages_to_process, save_page, stored_among
 from store.runs import RunLock, RunLocked, finish_run, start_run
 from store.schema import migrations
 
@@ -73,7 +73,7 @@ def test_save_page_is_idempotent_and_caps_fields(db):
     assert save_page(db, PAGE) == "unchanged"
     assert save_page(db, {**PAGE, "body": b"<html>changed</html>"}) == "updated"
     assert db["pages"].count == 1
-    assert stored_urls(db) == {"https://news.example/a"}
+    assert stored_among(db, ["https://news.example/a", "https://news.example/b"]) == {"https://news.example/a"}
     stored = next(iter(pages_to_process(db, "v1")))[0]
     assert stored["body"] == b"<html>changed</html>"
     assert len(stored["feed_entry"]["title"]) <= 4096

@@ -7,6 +7,10 @@ only when every request it led to has finished, so a run killed half-way loses n
 re-reads the feed. Validators are not saved either when an article failed for a reason that may pass
 (5xx, timeout), so that the next run lists it again instead of receiving a 304. A sitemap index is always
 read (its children may change while it does not); each child is conditional.
+
+Memory does not grow with the size of the feeds or of the database: whether an article is stored already
+is asked of the database, feed by feed, and a visit hands Scrapy at most CONCURRENT_REQUESTS article
+requests at a time; the others wait as (URL, feed entry) until one of those ends.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import calendar
 import hashlib
 import re
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +36,8 @@ from config import Source, SourcesConfig, load_sources
 from crawler.items import PageItem, SourceValidators, SourceVisit
 from crawler.middlewares import Refused
 from crawler.urls import canonical_url
+from store import open_db
+from store.pages import stored_among
 
 ARTICLE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 KEPT_HEADERS = ("Content-Type", "Last-Modified", "ETag", "Content-Language")
@@ -100,6 +107,9 @@ class Visit:
     partial: bool = False  # a request of the visit failed for now: validators are not saved
     validators: dict[str, dict[str, str | None]] = field(default_factory=dict)  # url -> to save at the end
     reported: bool = False
+    # new articles not handed to Scrapy yet: (url, canonical URL, via, feed entry)
+    waiting: deque[tuple[str, str, str, dict[str, Any] | None]] = field(default_factory=deque)
+    scheduled: int = 0  # article requests handed to Scrapy and not ended yet
 
 
 class SourcesSpider(scrapy.Spider):
@@ -109,16 +119,26 @@ class SourcesSpider(scrapy.Spider):
         self,
         sources_config: SourcesConfig | None = None,
         sources_file: str | None = None,
-        known_urls: set[str] | None = None,
         conditional: dict[str, dict[str, str | None]] | None = None,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
         self.config = sources_config or load_sources(sources_file)
-        self.known = set(known_urls or ())
         self.conditional = conditional or {}
         self.requested: set[str] = set()
         self.visits: dict[str, Visit] = {}
+        self._db = None
+
+    @property
+    def db(self):  # noqa: ANN201 - a sqlite_utils.Database, opened on first use
+        if self._db is None:
+            self._db = open_db(self.crawler.settings.get("TALENTWATCH_DB"))
+        return self._db
+
+    def closed(self, reason: str) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for source in self.config.sources:
@@ -231,33 +251,52 @@ class SourcesSpider(scrapy.Spider):
         yield from parse(response, visit)
 
     def _article_requests(self, visit: Visit, urls: list[str], via: str, entries=None) -> list[scrapy.Request]:  # noqa: ANN001
-        requests = []
-        for i, url in enumerate(urls):
-            if self._too_long(visit, url):
-                continue
-            canonical = canonical_url(url)
-            if canonical in self.known or canonical in self.requested:
+        """The visit's new articles among `urls` wait their turn; returns the requests that may start now."""
+        candidates = [
+            (url, canonical_url(url), via, entries[i] if entries else None)
+            for i, url in enumerate(urls)
+            if not self._too_long(visit, url)
+        ]
+        stored = stored_among(self.db, [c[1] for c in candidates])
+        new = 0
+        for candidate in candidates:
+            canonical = candidate[1]
+            if canonical in stored or canonical in self.requested:
                 self.crawler.stats.inc_value("talentwatch/articles_already_stored")
                 continue
             self.requested.add(canonical)
+            visit.waiting.append(candidate)
+            new += 1
+        visit.links += len(urls)
+        visit.new += new
+        visit.articles += new
+        return self._release(visit)
+
+    def _release(self, visit: Visit) -> list[scrapy.Request]:
+        """Hand Scrapy the visit's waiting articles, up to CONCURRENT_REQUESTS of them at a time: enough to
+        keep every connection busy (a Google News feed links to many hosts), while the requests of a
+        10,000-entry feed do not all sit in memory at once."""
+        limit = self.crawler.settings.getint("CONCURRENT_REQUESTS", 16)
+        requests = []
+        while visit.waiting and visit.scheduled < limit:
+            url, canonical, via, feed_entry = visit.waiting.popleft()
+            visit.scheduled += 1
             requests.append(
                 scrapy.Request(
                     url,
                     callback=self.parse_article,
                     errback=self.article_failed,
-                    cb_kwargs={
-                        "visit": visit,
-                        "via": via,
-                        "canonical": canonical,
-                        "feed_entry": entries[i] if entries else None,
-                    },
+                    cb_kwargs={"visit": visit, "via": via, "canonical": canonical, "feed_entry": feed_entry},
                     dont_filter=True,
                 )  # fmt: skip
             )
-        visit.links += len(urls)
-        visit.new += len(requests)
-        visit.articles += len(requests)
         return requests
+
+    def _article_ended(self, visit: Visit) -> Iterator[Any]:
+        """An article request ended (fetched or lost): the next waiting one may start; the visit may end."""
+        visit.scheduled -= 1
+        yield from self._release(visit)
+        yield from self._finish(visit, "articles")
 
     def _refuse(self, visit: Visit, what: str, reason: str) -> None:
         visit.error = f"not a readable {what}: {reason}"[:500]
@@ -339,7 +378,7 @@ class SourcesSpider(scrapy.Spider):
     def parse_page_source(self, response, visit: Visit) -> Iterator[Any]:  # noqa: ANN001
         canonical = canonical_url(response.request.url)
         visit.links += 1
-        if canonical not in self.known:
+        if not stored_among(self.db, [canonical]):
             visit.new += 1
             yield from self._page_item(response, visit, "page", canonical, None)
 
@@ -385,13 +424,13 @@ class SourcesSpider(scrapy.Spider):
             error = f"{type(exc).__name__}: {exc}"
             items = list(self._article_lost(visit, response.request, error, retry_next_run=True))
         yield from items
-        yield from self._finish(visit, "articles")
+        yield from self._article_ended(visit)
 
     def article_failed(self, failure: Failure) -> Iterator[Any]:
         visit: Visit = failure.request.cb_kwargs["visit"]
         status, error = describe_failure(failure)
         yield from self._article_lost(visit, failure.request, error, transient(failure, status), status)
-        yield from self._finish(visit, "articles")
+        yield from self._article_ended(visit)
 
     def _article_lost(
         self, visit: Visit, request: scrapy.Request, error: str, retry_next_run: bool, status: int | None = None
