@@ -76,6 +76,7 @@ CANNED = {
     "partner_companies": "?initiative=US+Tech+Force",
     "disagreeing_claims": "",
     "failing_sources": "",
+    "search_articles": "?words=recrutement",
 }
 
 
@@ -136,6 +137,10 @@ def test_every_canned_query_answers_on_the_demo_database(demo_db, tmp_path):
             assert f"facet-demo-timeline-{facet}" in page, facet
         status, body = get(f"{base}/articles.json?_search=recrutement&_shape=array")
         assert status == 200 and json.loads(body)
+        # the canned search finds the same articles as the search box, the most recently found first
+        found = rows["search_articles"]
+        assert {r["article_id"] for r in found} == {r["id"] for r in json.loads(body)}
+        assert [r["found"] for r in found] == sorted((r["found"] for r in found), reverse=True)
         # The chart: a dashboard whose scripts are served locally (no CDN), its charts' queries answering
         status, body = get(f"{base.removesuffix('/demo')}/-/dashboards/figures-over-time")
         page = body.decode()
