@@ -30,9 +30,11 @@ eval: $(VENV)/.installed-test
 reliability: $(VENV)/.installed-test
 	RELIABILITY_DOC=docs/RELIABILITY.md $(BIN)/python -m pytest tests/reliability
 
-# Throughput of the full extraction path against bare trafilatura + spaCy NER, measured side by side.
+# Every benchmark of bench/ (extraction, crawl, incremental runs, growth of the database, scale-up), one
+# table printed and written to docs/BENCHMARKS.md. ARGS="--only crawl growth" runs some areas only and
+# ARGS=--quick a smoke run: those print their table without replacing docs/BENCHMARKS.md.
 bench: $(VENV)/.installed
-	$(BIN)/python -m bench.extract $(ARGS)
+	$(BIN)/python -m bench $(if $(ARGS),$(ARGS),--output docs/BENCHMARKS.md)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check $(CODE)

@@ -161,7 +161,7 @@ def _main_initiative(entities: list[dict[str, Any]]) -> str | None:
 def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[str, Any]:
     """Entities, figures, events and relevance of one prepared document."""
     text, lang = doc["text"], doc["lang"]
-    entities = entities_from_doc(spacy_doc, resources.gazetteer)
+    entities = entities_from_doc(spacy_doc, resources.gazetteer, text)
     for e in entities:
         e["known"] = e["name"] in resources.gazetteer.entities
     main = _main_initiative(entities)

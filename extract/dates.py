@@ -40,6 +40,7 @@ DATE_PATTERNS = [
     # 7 mars (year taken from context: "du 7 mars au 3 avril 2022")
     re.compile(rf"\b{_DAY}\s+(?:{_FR_MONTH}|{_EN_MONTH})\b"),
 ]
+DIGIT = re.compile(r"\d")
 BARE_YEAR = re.compile(r"(?<![\d.,])\b(?:19[5-9]\d|20[0-4]\d)\b(?![\d.,]\d)")
 
 
@@ -74,6 +75,8 @@ def _month(match: re.Match) -> int | None:
 def find_dates(text: str, default_year: int | None = None) -> list[DateSpan]:
     """Dates in `text`, earliest first, without overlaps. Day-month without a year borrows the year of the
     next dated mention in the text ("du 7 mars au 3 avril 2022"), else `default_year`."""
+    if not DIGIT.search(text):
+        return []  # every date has digits (its day or its year); most sentences have none
     taken: list[tuple[int, int]] = []
     found: list[tuple[int, int, int | None, int, int | None]] = []  # start, end, year, month, day
 

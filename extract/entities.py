@@ -30,7 +30,7 @@ def clean_surface(text: str) -> str:
     return text.strip(" .,;:!?«»\"'()[]")
 
 
-def _common_word(ent: Any, surface: str, lowercase_words: set[str]) -> bool:
+def _common_word(ent: Any, surface: str, lowercase_words: set[str], text: str) -> bool:
     """A one-word name from the statistical model that is really a common word: the text also uses it in
     lower case ("Travail" and "travail"), or it starts its sentence with a verb's ending and never appears
     capitalised inside a sentence."""
@@ -42,7 +42,7 @@ def _common_word(ent: Any, surface: str, lowercase_words: set[str]) -> bool:
     verb_form = VERB_FORM.get(doc.lang_)
     if not (verb_form and verb_form.search(surface) and doc[ent.start].is_sent_start):
         return False
-    return not re.search(rf"[^\s.!?]\s+{re.escape(surface)}\b", doc.text)
+    return not re.search(rf"[^\s.!?]\s+{re.escape(surface)}\b", text)
 
 
 def _is_noise(name: str, gazetteer: Gazetteer) -> bool:
@@ -59,8 +59,12 @@ def _initials(name: str) -> str:
     return "".join(w[0] for w in re.findall(r"[A-Za-zÀ-ÿ][\w’'-]*", name) if w[0].isupper())
 
 
-def entities_from_doc(doc: Doc, gazetteer: Gazetteer) -> list[dict[str, Any]]:
-    """One entry per canonical entity: name, kind, country, surfaces, mentions, and character spans."""
+def entities_from_doc(doc: Doc, gazetteer: Gazetteer, text: str | None = None) -> list[dict[str, Any]]:
+    """One entry per canonical entity: name, kind, country, surfaces, mentions, and character spans.
+
+    `text` is the doc's text when the caller has it: `doc.text` joins a Python object per token."""
+    if text is None:
+        text = doc.text
     found: dict[tuple[str, str], dict[str, Any]] = {}
 
     def add(name: str, kind: str, country: str | None, surface: str, span: tuple[int, int]) -> None:
@@ -72,7 +76,7 @@ def entities_from_doc(doc: Doc, gazetteer: Gazetteer) -> list[dict[str, Any]]:
         entry["mentions"] += 1
         entry["spans"].append(span)
 
-    lowercase_words = {w for w in WORD.findall(doc.text) if w.islower()}
+    lowercase_words = {w for w in WORD.findall(text) if w.islower()}
     for ent in doc.ents:
         surface = clean_surface(ent.text)
         if "\n" in ent.text.strip() or not surface:
@@ -84,7 +88,7 @@ def entities_from_doc(doc: Doc, gazetteer: Gazetteer) -> list[dict[str, Any]]:
             add(canonical, info["kind"], info["country"], surface, span)
             continue
         kind = NER_KINDS.get(ent.label_)
-        if kind is None or _is_noise(surface, gazetteer) or _common_word(ent, surface, lowercase_words):
+        if kind is None or _is_noise(surface, gazetteer) or _common_word(ent, surface, lowercase_words, text):
             continue
         add(surface, kind, None, surface, span)
 

@@ -100,52 +100,58 @@ def save_article(
         original = link_copies(db, article_id, record, copies)
         for table in ("figures", "events", "mentions"):
             db.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
-        db["articles"].upsert(
-            {
-                "id": article_id,
-                "page_id": page["id"],
-                "url": record.get("url") or page["url"],
-                "source_id": page.get("source_id"),
-                "title": record.get("title"),
-                "description": record.get("description"),
-                "text": record.get("text"),
-                "lang": record.get("lang"),
-                "published": record.get("published"),
-                "author": record.get("author"),
-                "sitename": record.get("sitename"),
-                "relevance": record.get("relevance"),
-                "relevant": 1 if record.get("relevant") else 0,
-                "content_hash": record["content_hash"],
-                "simhash": record.get("simhash"),
-                "duplicate_of": original,
-                "extractor_version": version,
-                "processed_at": now,
-            },
+        row = {
+            "id": article_id,
+            "page_id": page["id"],
+            "url": record.get("url") or page["url"],
+            "source_id": page.get("source_id"),
+            "title": record.get("title"),
+            "description": record.get("description"),
+            "text": record.get("text"),
+            "lang": record.get("lang"),
+            "published": record.get("published"),
+            "author": record.get("author"),
+            "sitename": record.get("sitename"),
+            "relevance": record.get("relevance"),
+            "relevant": 1 if record.get("relevant") else 0,
+            "content_hash": record["content_hash"],
+            "simhash": record.get("simhash"),
+            "duplicate_of": original,
+            "extractor_version": version,
+            "processed_at": now,
+        }
+        # First storage only: the export cursor's order, which reprocessing must not change. Set in the same
+        # write as the rest, not by a second UPDATE: any update of an article re-indexes its whole text for
+        # full-text search (the FTS trigger fires on every column).
+        stored = db.execute("SELECT seq FROM articles WHERE id = ?", [article_id]).fetchone()
+        if stored is None or stored[0] is None:
+            row["first_seen"] = now
+            row["seq"] = db.execute("SELECT coalesce(max(seq), 0) + 1 FROM articles").fetchone()[0]
+        db["articles"].upsert(row, pk="id")
+        entities = record.get("entities", [])
+        entity_ids = [stable_id("entity", e["name"], e["kind"]) for e in entities]
+        # One statement per table, not one per row: sqlite-utils inspects the table on every call.
+        db["entities"].insert_all(
+            (
+                {"id": entity_id, "name": e["name"], "kind": e["kind"], "country": e.get("country")}
+                for entity_id, e in zip(entity_ids, entities, strict=True)
+            ),
             pk="id",
+            ignore=True,
         )
-        # First storage only: the export cursor's order, which reprocessing must not change.
-        db.execute(
-            "UPDATE articles SET first_seen = ?, seq = (SELECT coalesce(max(seq), 0) + 1 FROM articles)"
-            " WHERE id = ? AND seq IS NULL",
-            [now, article_id],
-        )
-        for entity in record.get("entities", []):
-            entity_id = stable_id("entity", entity["name"], entity["kind"])
-            db["entities"].insert(
-                {"id": entity_id, "name": entity["name"], "kind": entity["kind"], "country": entity.get("country")},
-                pk="id",
-                ignore=True,
-            )
-            db["mentions"].insert(
+        db["mentions"].insert_all(
+            (
                 {
                     "article_id": article_id,
                     "entity_id": entity_id,
-                    "surface": json.dumps(entity.get("surface", []), ensure_ascii=False),
-                    "count": entity.get("mentions", 1),
-                },
-                pk=("article_id", "entity_id"),
-                replace=True,
-            )
+                    "surface": json.dumps(e.get("surface", []), ensure_ascii=False),
+                    "count": e.get("mentions", 1),
+                }
+                for entity_id, e in zip(entity_ids, entities, strict=True)
+            ),
+            pk=("article_id", "entity_id"),
+            replace=True,
+        )
         figures = [
             {
                 "id": stable_id("figure", article_id, f.get("start"), f.get("end"), f["kind"]),
