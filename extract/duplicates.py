@@ -10,6 +10,7 @@ the longer one.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from trafilatura.deduplication import Simhash
@@ -40,11 +41,14 @@ def close(a: str | None, b: str | None) -> bool:
     return bool(a and b) and distance(a, b) <= MAX_DISTANCE
 
 
-def shingles(text: str) -> set[int]:
+# An article is compared with every close candidate of its week, and a candidate with every later article
+# of that week: the shingles of the texts seen last are kept rather than recomputed for each comparison.
+@functools.lru_cache(maxsize=128)
+def shingles(text: str) -> frozenset[int]:
     words = WORD.findall(fold(text))
     if len(words) < SHINGLE:
-        return {hash(tuple(words))} if words else set()
-    return {hash(tuple(words[i : i + SHINGLE])) for i in range(len(words) - SHINGLE + 1)}
+        return frozenset({hash(tuple(words))} if words else ())
+    return frozenset(hash(tuple(words[i : i + SHINGLE])) for i in range(len(words) - SHINGLE + 1))
 
 
 def containment(a: str, b: str) -> float:
