@@ -167,8 +167,14 @@ def save_article(
         db.conn.executemany(
             "INSERT OR REPLACE INTO events (id, article_id, type, date, subject, sentence) VALUES (?, ?, ?, ?, ?, ?)",
             [
-                (stable_id("event", article_id, e["type"], e.get("sentence")), article_id, e["type"], e.get("date"),
-                 e.get("subject"), e.get("sentence"))
+                (
+                    stable_id("event", article_id, e["type"], e.get("sentence")),
+                    article_id,
+                    e["type"],
+                    e.get("date"),
+                    e.get("subject"),
+                    e.get("sentence"),
+                )
                 for e in record.get("events", [])
             ],  # fmt: skip
         )
