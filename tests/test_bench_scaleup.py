@@ -25,3 +25,24 @@ def test_bench_quick_scale_up_writes_one_table(tmp_path, capsys):
         assert float(seconds) > 0 and float(per_second) > 0
         assert int(memory.replace(",", "")) > 50, "the process tree's memory holds at least one spaCy model"
     assert "speed-up" in rows[1]
+
+
+def test_a_commands_peak_memory_is_its_own_not_the_benchmarks():
+    """ru_maxrss from wait4 starts at the memory of the spawning process: a benchmark holding the models
+    reported them as the crawl's. The peak must be the command's own."""
+    import sys
+
+    from bench.common import run_measured
+
+    ballast = bytearray(300 * 2**20)  # this process: 300 MB more
+    ballast[::4096] = b"x" * len(ballast[::4096])  # touched, so resident
+    small = run_measured(
+        [
+            sys.executable,
+            "-c",
+            "import time; b = bytearray(40 * 2**20); b[::4096] = b'x' * len(b[::4096]); time.sleep(0.2)",
+        ]
+    )
+    assert small.returncode == 0
+    assert 40 < small.peak_mb < 200, small.peak_mb
+    del ballast
