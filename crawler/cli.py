@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -607,11 +608,28 @@ def serve(obj: dict, database: str | None, port: int, host: str) -> None:
             "--metadata", str(metadata),
             "--setting", "allow_download", "off", "--setting", "sql_time_limit_ms", "3000",
         ]  # fmt: skip
-        try:
-            code = subprocess.call(argv)
-        except KeyboardInterrupt:
-            code = 0
+        code = _run_until_stopped(argv)
     sys.exit(code)
+
+
+def _run_until_stopped(argv: list[str]) -> int:
+    """Run a child to its end; a SIGTERM or SIGHUP sent to this process (`kill`, a service manager, a closed
+    terminal) is passed on to the child, which would otherwise outlive us and keep the port."""
+    proc = subprocess.Popen(argv)
+
+    def forward(signum: int, _frame: Any) -> None:
+        proc.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        while True:
+            try:
+                return 0 if proc.wait() < 0 else proc.returncode  # stopped by a signal: a normal end
+            except KeyboardInterrupt:  # Ctrl-C reached the child too (same process group): let it finish
+                continue
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def datasette_metadata(database: str) -> dict[str, Any]:

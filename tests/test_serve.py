@@ -64,6 +64,11 @@ def test_serve_answers_with_metadata_and_without_download(tmp_path):
         assert get(f"{base}/tw.db")[0] == 403
         status, body = get(f"{base}/tw/figures")
         assert status == 200 and b"Numbers stated in articles" in body
+        # `kill` of the command (as a service manager stops it) stops Datasette too: the port is freed
+        proc.terminate()
+        assert proc.wait(timeout=20) == 0
+        with pytest.raises((urllib.error.URLError, ConnectionError)):
+            get(f"{base}/-/versions.json")
     finally:
         proc.terminate()
         proc.wait(timeout=10)
