@@ -167,3 +167,16 @@ def env_for_cli(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(extra)
     return env
+
+
+def area_main(doc: str, rows: Callable[..., list[Row]], quick_help: str, argv: list[str] | None = None) -> int:
+    """`python -m bench.<area> [--quick]`: that area's rows as a table; exits 1 when a target is missed,
+    except on a quick run, whose workloads are too small to meet (or mean) anything, as `python -m bench`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    args = parser.parse_args(argv)
+    result = rows(quick=args.quick)
+    print(table(result))
+    return 1 if not args.quick and any(r.ok is False for r in result) else 0

@@ -25,19 +25,19 @@ issue bounds the growth to 1.5x.
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import json
 import re
 import sqlite3
 import statistics
+import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench.common import TALENTWATCH, Finished, Row, env_for_cli, run_measured, table
+from bench.common import TALENTWATCH, Finished, Row, area_main, env_for_cli, run_measured
 from bench.site import Site, serving
 
 AREA = "Crawl"
@@ -164,11 +164,9 @@ def rows(quick: bool = False) -> list[Row]:
     ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small workloads: checks the benchmark runs")
-    print(table(rows(quick=parser.parse_args().quick)))
+def main(argv: list[str] | None = None) -> int:
+    return area_main(__doc__, rows, "small workloads: checks the benchmark runs", argv)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -19,7 +19,6 @@ that of the real command, `talentwatch process` on one more fresh copy, in a sub
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sqlite3
 import sys
@@ -31,7 +30,7 @@ from typing import Any
 import trafilatura
 from trafilatura.deduplication import LRUCache
 
-from bench.common import TALENTWATCH, Row, check, env_for_cli, medians_in_turn, run_measured, table
+from bench.common import TALENTWATCH, Row, area_main, check, env_for_cli, medians_in_turn, run_measured
 from bench.corpus import ARTICLES, store_corpus
 from crawler.cli import PROCESS_BATCH
 from crawler.process import default_resources, process_pages
@@ -162,12 +161,7 @@ def rows(quick: bool = False) -> list[Row]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a dozen articles, one round: checks that it runs")
-    args = parser.parse_args(argv)
-    result = rows(quick=args.quick)
-    print(table(result))
-    return 1 if any(r.ok is False for r in result) else 0
+    return area_main(__doc__, rows, "a dozen articles, one round: checks that it runs", argv)
 
 
 if __name__ == "__main__":

@@ -28,11 +28,11 @@ EXPLAIN QUERY PLAN; tests/test_growth_queries.py asserts there are none.
 
 from __future__ import annotations
 
-import argparse
 import io
 import re
 import sqlite3
 import statistics
+import sys
 import tempfile
 from collections.abc import Callable
 from contextlib import closing
@@ -42,7 +42,7 @@ from typing import Any
 import yaml
 from datasette.utils import escape_fts
 
-from bench.common import TALENTWATCH, Row, env_for_cli, medians_in_turn, run_measured, table
+from bench.common import TALENTWATCH, Row, area_main, env_for_cli, medians_in_turn, run_measured
 from bench.growth_db import COMMON_TERM, INITIATIVES, NICHE_INITIATIVE, RARE_TERM, build_database
 from config.loader import packaged_path
 from store import open_db
@@ -322,12 +322,8 @@ def rows(quick: bool = False) -> list[Row]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1k and 3k articles instead of 10k and 100k")
-    args = parser.parse_args(argv)
-    print(table(rows(quick=args.quick)))
-    return 0
+    return area_main(__doc__, rows, "1k and 3k articles instead of 10k and 100k", argv)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())

@@ -10,7 +10,6 @@ peak of the whole process tree (the parent and its workers, each with its own mo
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import sqlite3
@@ -19,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.common import TALENTWATCH, Row, env_for_cli, run_measured, table
+from bench.common import TALENTWATCH, Row, area_main, env_for_cli, run_measured
 from bench.corpus import store_corpus
 
 AREA = "Scale-up"
@@ -81,11 +80,7 @@ def rows(quick: bool = False) -> list[Row]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a few articles, one run: checks that it works")
-    args = parser.parse_args(argv)
-    print(table(rows(quick=args.quick)))
-    return 0
+    return area_main(__doc__, rows, "a few articles, one run: checks that it works", argv)
 
 
 if __name__ == "__main__":
