@@ -20,8 +20,8 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
-# Per-kind precision/recall/F1 on tests/gold/ (and ../shared/corpus/ when present); add ARGS=--verbose
-# to list every missed and spurious figure.
+# Per-kind precision/recall/F1 on tests/gold/ (and ../shared/corpus/ when present), then the facts built from
+# the multi-outlet fixture (tests/fixtures/outlets/); add ARGS=--verbose to list every miss.
 eval: $(VENV)/.installed-test
 	$(BIN)/python -m tests.evaluation $(ARGS)
 

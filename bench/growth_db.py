@@ -3,7 +3,8 @@
     python -m bench.growth_db PATH ARTICLES
 
 The schema is the real one (`store.open_db`: migrations, full-text search kept by its triggers, the
-views). Articles are French or English, a few hundred words drawn from a small vocabulary, each about one
+views), and the facts and events are built from the figures and event mentions by the real consolidation
+(`store.facts.consolidate`), as `process` does. Articles are French or English, a few hundred words drawn from a small vocabulary, each about one
 of nineteen initiatives of the gazetteer (a few much more covered than the rest, as in the news), with
 about three figures, one event and three mentions; a twentieth initiative, NICHE_INITIATIVE, has the same
 number of articles however large the table. `seq` and `first_seen` follow the order of storage as
@@ -24,8 +25,10 @@ from typing import Any
 
 from config import load_entities
 from extract.figures import label
+from extract.normalize import slug
 from store import open_db
 from store.db import stable_id
+from store.facts import consolidate, mark_stale
 
 INITIATIVES = (
     "US Tech Force", "United States Digital Service", "18F", "Presidential Innovation Fellows", "US Digital Corps",
@@ -69,8 +72,7 @@ def _entity_rows() -> tuple[list[dict[str, Any]], dict[str, str]]:
     """The entities table (initiatives and companies, with their gazetteer kind and country), and name -> id."""
     known = {e.name: e for e in load_entities()[0]}
     rows = [
-        {"id": stable_id("entity", name, known[name].kind), "name": name, "kind": known[name].kind,
-         "country": known[name].country}
+        {"id": slug(name), "name": name, "kind": known[name].kind, "country": known[name].country}
         for name in (*INITIATIVES, NICHE_INITIATIVE, *COMPANIES)
     ]  # fmt: skip
     return rows, {r["name"]: r["id"] for r in rows}
@@ -98,9 +100,11 @@ def _figure(rng: random.Random, article_id: str, n: int, subject: str | None, se
     else:
         f.update(value=float(rng.randint(1, 60)), unit="percent", what="percentage")
     f["label"] = label(f)
+    f["measure"] = f["what"] if kind != "date" else None
     start = 40 * n
     return {"id": stable_id("figure", article_id, start, start + 12, kind), "article_id": article_id, **f,
-            "subject": subject, "text": f["label"], "start": start, "end": start + 12, "sentence": sentence}  # fmt: skip
+            "subject": subject, "initiative_id": slug(subject) if subject else None, "text": f["label"],
+            "start": start, "end": start + 12, "sentence": sentence}  # fmt: skip
 
 
 def _one_of_evenly_spread(seq: int, total: int, count: int) -> bool:
@@ -129,7 +133,8 @@ def _article(rng: random.Random, seq: int, total: int, when: datetime, weights: 
         "id": article_id, "page_id": article_id, "url": f"https://news{seq % 200}.example/{seq}",
         "source_id": SOURCES[seq % len(SOURCES)], "title": f"{main}: {' '.join(words[:8])}",
         "description": sentences[0], "text": "\n".join(sentences), "lang": lang, "published": published,
-        "author": None, "sitename": f"News {seq % 200}", "relevance": round(rng.uniform(0.5, 1.0), 2),
+        "author": None, "sitename": f"News {seq % 200}", "outlet": f"News {seq % 200}", "initiative": main,
+        "initiative_id": slug(main), "relevance": round(rng.uniform(0.5, 1.0), 2),
         "relevant": int(niche or rng.random() < 0.85), "content_hash": stable_id("hash", seq),
         "duplicate_of": rng.choice(earlier[-50:]) if copy else None, "extractor_version": "bench",
         "processed_at": first_seen, "simhash": f"{rng.getrandbits(64):016x}", "seq": seq, "first_seen": first_seen,
@@ -144,8 +149,9 @@ def _article(rng: random.Random, seq: int, total: int, when: datetime, weights: 
     ]
     events = [
         {"id": stable_id("event", article_id, n), "article_id": article_id, "type": rng.choice(EVENT_TYPES),
-         "date": published, "subject": subject(), "sentence": rng.choice(sentences)}
-        for n in range(rng.choice((0, 1, 1, 1, 2)))
+         "date": published, "subject": who, "initiative_id": slug(who) if who else None,
+         "sentence": (sentence := rng.choice(sentences)), "detail": sentence}
+        for n, who in ((n, subject()) for n in range(rng.choice((0, 1, 1, 1, 2))))
     ]  # fmt: skip
     named = {main, others[0], rng.choice(COMPANIES)}
     return article, figures, events, named
@@ -158,7 +164,9 @@ def build_database(path: str | Path, articles: int, *, seed: int = 7) -> dict[st
     entity_rows, entity_ids = _entity_rows()
     db = open_db(path)
     db.execute("PRAGMA cache_size = -262144")  # 256 MB while building: the FTS index is written as it goes
-    batch: dict[str, list[dict[str, Any]]] = {"pages": [], "articles": [], "figures": [], "events": [], "mentions": []}
+    batch: dict[str, list[dict[str, Any]]] = {
+        "pages": [], "articles": [], "figures": [], "event_mentions": [], "mentions": []
+    }  # fmt: skip
     ids: list[str] = []
     # One hourly run after another: a handful of articles first stored in each.
     when = START
@@ -184,7 +192,7 @@ def build_database(path: str | Path, articles: int, *, seed: int = 7) -> dict[st
             )  # fmt: skip
             batch["articles"].append(article)
             batch["figures"] += figures
-            batch["events"] += events
+            batch["event_mentions"] += events
             batch["mentions"] += [
                 {"article_id": article["id"], "entity_id": entity_ids[name], "surface": f'["{name}"]',
                  "count": rng.randint(1, 5)}
@@ -193,7 +201,11 @@ def build_database(path: str | Path, articles: int, *, seed: int = 7) -> dict[st
             if len(batch["articles"]) >= 2000:
                 flush()
         flush()
-    counts = {t: db[t].count for t in ("articles", "figures", "events", "mentions", "entities")}
+        mark_stale(db, "1 = 1", [])  # as save_article does for each article: `process` then consolidates
+    consolidate(db)
+    counts = {
+        t: db[t].count for t in ("articles", "figures", "event_mentions", "mentions", "entities", "facts", "events")
+    }
     db.close()
     return counts
 

@@ -29,7 +29,7 @@ DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 SETTING_KEYS = {
     "allow_private", "delay", "user_agent", "max_pages", "timeout", "max_bytes", "retries", "max_retry_after",
-    "max_crawl_delay", "min_interval", "max_interval", "aggregators", "log_file",
+    "max_crawl_delay", "min_interval", "max_interval", "aggregators", "log_file", "dispute_window",
 }  # fmt: skip
 
 
@@ -70,6 +70,13 @@ class Settings:
     max_interval: float = 86400.0  # ...and at least this often (failures back off up to it too)
     aggregators: tuple[str, ...] = ("news.google.com",)  # hosts whose feed links are redirect stubs
     log_file: str | None = None  # `run`, `crawl` and `process` append their log here (INFO and above)
+    # Different values from different outlets reported within this of each other are one disputed fact;
+    # further apart they are a series. Facts are rebuilt when it changes.
+    dispute_window: float = 60 * 86400.0
+
+    @property
+    def dispute_window_days(self) -> int:
+        return round(self.dispute_window / 86400)
 
     def private_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network] | None:
         """None means every address is allowed; a list names the only private networks allowed."""
@@ -223,7 +230,7 @@ def _parse_settings(raw: Any, file: Path, base: Settings) -> Settings:
                 file, "settings.user_agent", "must include a contact URL or e-mail address, e.g. 'mybot (+https://...)'"
             )
         values["user_agent"] = agent
-    for key in ("timeout", "max_retry_after", "max_crawl_delay", "min_interval", "max_interval"):
+    for key in ("timeout", "max_retry_after", "max_crawl_delay", "min_interval", "max_interval", "dispute_window"):
         if key in raw:
             values[key] = _seconds(raw[key], file, f"settings.{key}")
     if values["timeout"] <= 0:
@@ -353,4 +360,10 @@ def load_topics(path: str | Path | None = None) -> dict:
                 terms = entry.get(lang, [])
                 if not isinstance(terms, list) or not all(isinstance(t, str) and t for t in terms):
                     raise ConfigError(path, f"{section}.{name}.{lang}", "must be a list of strings")
+    actors = _mapping(data.get("other_actors") or {}, path, "other_actors")
+    for lang, terms in actors.items():
+        if lang not in LANGS:
+            raise ConfigError(path, f"other_actors.{lang}", f"must be one of {', '.join(LANGS)}")
+        if not isinstance(terms, list) or not all(isinstance(t, str) and t for t in terms):
+            raise ConfigError(path, f"other_actors.{lang}", "must be a list of strings")
     return data

@@ -91,15 +91,23 @@ def _crawl(db_path: str, config, verbose: bool, due_only: bool = False) -> dict[
     return run_crawl(db_path, config, due_only=due_only, verbose=verbose, progress=sys.stderr.isatty())
 
 
-def _process(db, reprocess: bool, quiet: bool = False, workers: int = 1) -> dict[str, Any]:  # noqa: ANN001
+def _process(
+    db, reprocess: bool, quiet: bool = False, workers: int = 1, window_days: int | None = None
+) -> dict[str, Any]:  # noqa: ANN001
     from extract import EXTRACTOR_VERSION
+    from store.facts import DEFAULT_WINDOW_DAYS, consolidate, stale_count
     from store.pages import count_to_process
 
+    window_days = DEFAULT_WINDOW_DAYS if window_days is None else window_days
     # Counted before importing the processing stage: importing spaCy was a quarter of the time of an
     # hourly run with nothing new (bench/incremental.py).
     total = count_to_process(db, EXTRACTOR_VERSION, reprocess=reprocess)
     if total == 0:
-        return {"pages": 0, "articles": 0, "empty": 0, "failed": 0, "figures": 0}
+        # nothing to extract, but facts left stale by an interrupted run (or a new window) are rebuilt
+        stats = {"pages": 0, "articles": 0, "empty": 0, "failed": 0, "figures": 0}
+        if stale_count(db) or reprocess or _window_changed(db, window_days):
+            stats.update({k: v for k, v in consolidate(db, window_days=window_days).items() if k != "groups"})
+        return stats
     from crawler.process import WorkerLost, default_resources, process_pages
 
     try:
@@ -110,15 +118,19 @@ def _process(db, reprocess: bool, quiet: bool = False, workers: int = 1) -> dict
 
     # More processes than batches of work would only load models for nothing.
     workers = max(1, min(workers, -(-total // PROCESS_BATCH)))
+    options = {"reprocess": reprocess, "workers": workers, "batch_size": PROCESS_BATCH, "window_days": window_days}
     try:
         if sys.stderr.isatty() and not quiet:
             with click.progressbar(length=total, label="Processing pages", file=sys.stderr) as bar:
-                return process_pages(
-                    db, resources, reprocess=reprocess, workers=workers, batch_size=PROCESS_BATCH, progress=bar.update
-                )
-        return process_pages(db, resources, reprocess=reprocess, workers=workers, batch_size=PROCESS_BATCH)
+                return process_pages(db, resources, progress=bar.update, **options)
+        return process_pages(db, resources, **options)
     except (ModelMissing, WorkerLost) as exc:
         raise _fail(exc) from None
+
+
+def _window_changed(db, window_days: int) -> bool:  # noqa: ANN001
+    row = db.execute("SELECT value FROM consolidation WHERE key = 'window_days'").fetchone()
+    return row is not None and int(row[0]) != window_days
 
 
 def _recorded(db_path: str, command: str, work) -> dict[str, Any]:  # noqa: ANN001
@@ -213,11 +225,17 @@ def crawl(
 @cli.command()
 @click.option("--reprocess", is_flag=True, help="Process every stored page again (after rules or models change).")
 @workers_option
+@click.option(
+    "--sources", "sources_file", type=click.Path(dir_okay=False), help="Sources YAML file whose settings apply."
+)
 @verbose_option
 @log_file_option
 @click.pass_obj
-def process(obj: dict, reprocess: bool, workers: int, verbose: bool, log_file: str | None) -> None:
-    """Extract articles, entities, figures and events from stored pages not yet processed.
+def process(
+    obj: dict, reprocess: bool, workers: int, sources_file: str | None, verbose: bool, log_file: str | None
+) -> None:
+    """Extract articles, entities, figures and events from stored pages not yet processed, then update the
+    facts and events they report (`--reprocess`: everything again).
 
     \b
     Example:
@@ -225,8 +243,10 @@ def process(obj: dict, reprocess: bool, workers: int, verbose: bool, log_file: s
     """
     import logging
 
-    _setup_logging(logging.INFO if verbose else logging.WARNING, log_file)
-    stats = _recorded(obj["db"], "process", lambda db: _process(db, reprocess, workers=workers))
+    settings = _sources(sources_file, ()).settings
+    _setup_logging(logging.INFO if verbose else logging.WARNING, log_file or settings.log_file)
+    window = settings.dispute_window_days
+    stats = _recorded(obj["db"], "process", lambda db: _process(db, reprocess, workers=workers, window_days=window))
     _log(_summary_line("process", stats))
     _report_failed_pages(stats)
 
@@ -265,7 +285,7 @@ def run(
 
     def work(db) -> dict[str, Any]:  # noqa: ANN001
         crawl_stats = _crawl(obj["db"], config, verbose, due_only=not all_sources)
-        process_stats = _process(db, False, workers=workers)
+        process_stats = _process(db, False, workers=workers, window_days=config.settings.dispute_window_days)
         return {
             **{f"crawl_{k}": v for k, v in crawl_stats.items()},
             **{f"process_{k}": v for k, v in process_stats.items()},
@@ -303,7 +323,10 @@ def demo(obj: dict, port: int) -> None:
 
         def work(db) -> dict[str, Any]:  # noqa: ANN001
             crawl_stats = _crawl(db_path, config, False)
-            return {"crawl": crawl_stats, "process": _process(db, False)}
+            return {
+                "crawl": crawl_stats,
+                "process": _process(db, False, window_days=config.settings.dispute_window_days),
+            }
 
         _recorded(db_path, "demo", work)
     db = open_db(db_path)
@@ -494,54 +517,87 @@ def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     "--format", "fmt", type=click.Choice(["jsonl", "csv", "atom", "markdown"]), default="jsonl", show_default=True
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE atomically instead of stdout.")
+@click.option("--facts", "facts", is_flag=True, help="Export facts and events instead of articles.")
 @click.option("--new", "only_new", is_flag=True, help="Only what --consumer has not received yet; then remember it.")
 @click.option("--consumer", metavar="NAME", help="Who receives the export (with --new): each has its own cursor.")
-@click.option("--since", callback=_iso_date, metavar="DATE", help="Articles published on or after DATE (ISO).")
-@click.option("--initiative", metavar="NAME", help="Articles about NAME (a canonical name or an alias, e.g. USDS).")
-@click.option("--kind", metavar="KIND", help="Articles with a figure of KIND (salary, headcount...) or event type.")
+@click.option("--since", callback=_iso_date, metavar="DATE", help="Published (facts: last reported) on or after DATE.")
+@click.option("--initiative", metavar="NAME", help="About NAME (a canonical name or an alias, e.g. USDS).")
+@click.option("--kind", metavar="KIND", help="With a figure of KIND (salary, headcount...) or of this event type.")
 @click.option("--lang", type=click.Choice(["fr", "en"]), help="Articles in this language.")
 @click.option("--min-relevance", type=click.FloatRange(0, 1), metavar="X", help="Articles with relevance >= X.")
 @click.option("--include-irrelevant", is_flag=True, help="Also export articles judged irrelevant or duplicates.")
 @click.pass_obj
-def export(obj: dict, fmt: str, output: str | None, only_new: bool, consumer: str | None, **filters: Any) -> None:
-    """Export articles with their figures, entities and events (JSON lines, CSV, Atom or Markdown).
+def export(
+    obj: dict, fmt: str, output: str | None, facts: bool, only_new: bool, consumer: str | None, **filters: Any
+) -> None:
+    """Export articles with their figures, entities and events, or with --facts the facts and events (each
+    once, with its outlets; a disputed fact with every claim), as JSON lines, CSV, Atom or Markdown.
 
-    With --new --consumer NAME, only what NAME has not received, and NAME's cursor moves only once the
-    whole output is written: a failed write, a closed pipe or a kill leaves it for next time.
+    With --new --consumer NAME, only what NAME has not received (for facts: new facts and events, a new
+    outlet for one, a fact that became disputed), and NAME's cursor moves only once the whole output is
+    written: a failed write, a closed pipe or a kill leaves it for next time.
 
     \b
     Examples:
       talentwatch --db tw.db export --new --consumer slack --format markdown -o digest.md
+      talentwatch --db tw.db export --facts --new --consumer desk --format markdown
       talentwatch --db tw.db export --initiative USDS --kind headcount --format csv > usds.csv
     """
-    from store.export import ExportFilter, advance_cursor, consumer_cursor, iter_articles, latest_seq, snapshot
-    from store.formats import write_atom, write_csv, write_jsonl, write_markdown
+    from store import export as store_export
+    from store.formats import (
+        write_atom,
+        write_csv,
+        write_facts_atom,
+        write_facts_csv,
+        write_facts_markdown,
+        write_jsonl,
+        write_markdown,
+    )  # fmt: skip
 
     if only_new != bool(consumer):
         raise click.UsageError("--new and --consumer go together (each consumer has its own cursor)")
+    if facts:
+        for name in ("lang", "min_relevance", "include_irrelevant"):
+            if filters[name]:
+                raise click.UsageError(f"--{name.replace('_', '-')} applies to articles, not to --facts")
     if not Path(obj["db"]).exists():
         raise click.ClickException(f"database {obj['db']} does not exist (run `talentwatch run` first)")
     if filters["initiative"]:
         filters["initiative"] = _initiative_name(filters["initiative"])
     if filters["kind"]:
         filters["kind"] = _export_kind(filters["kind"])
-    writers = {
-        "jsonl": write_jsonl,
-        "csv": write_csv,
-        "markdown": write_markdown,
-        "atom": lambda items, out: write_atom(
-            items, out, feed_id=f"urn:talentwatch:export:{consumer or 'all'}",
-            title=f"talentwatch: new for {consumer}" if consumer else "talentwatch export",
-        ),
+    what = "facts" if facts else "articles"
+    feed = {
+        "feed_id": f"urn:talentwatch:export:{what}:{consumer or 'all'}" if facts else f"urn:talentwatch:export:{consumer or 'all'}",
+        "title": f"talentwatch {what}: new for {consumer}" if consumer else f"talentwatch {what}",
     }  # fmt: skip
+    if facts:
+        writers = {"jsonl": write_jsonl, "csv": write_facts_csv, "markdown": write_facts_markdown,
+                   "atom": lambda items, out: write_facts_atom(items, out, **feed)}  # fmt: skip
+        latest, cursor, advance = (
+            store_export.latest_fact_seq,
+            store_export.consumer_fact_cursor,
+            store_export.advance_fact_cursor,
+        )
+        select = lambda after, upto: store_export.iter_facts(  # noqa: E731
+            db, store_export.FactFilter(after_seq=after, upto_seq=upto, since=filters["since"],
+                                        initiative=filters["initiative"], kind=filters["kind"])
+        )  # fmt: skip
+    else:
+        writers = {"jsonl": write_jsonl, "csv": write_csv, "markdown": write_markdown,
+                   "atom": lambda items, out: write_atom(items, out, **feed)}  # fmt: skip
+        latest, cursor, advance = (store_export.latest_seq, store_export.consumer_cursor, store_export.advance_cursor)
+        select = lambda after, upto: store_export.iter_articles(  # noqa: E731
+            db, store_export.ExportFilter(after_seq=after, upto_seq=upto, **filters)
+        )
     db = open_db(obj["db"])
-    with snapshot(db):
-        upto = latest_seq(db)
-        after = consumer_cursor(db, consumer) if consumer else 0
-        items = iter_articles(db, ExportFilter(after_seq=after, upto_seq=upto, **filters))
+    with store_export.snapshot(db):
+        upto = latest(db)
+        after = cursor(db, consumer) if consumer else 0
+        items = select(after, upto)
         written = _write_output(output, lambda out: writers[fmt](items, out))
     if consumer:
-        advance_cursor(db, consumer, upto, written, fmt)
+        advance(db, consumer, upto, written, fmt)
     db.close()
 
 
@@ -605,7 +661,7 @@ def serve(obj: dict, database: str | None, port: int, host: str) -> None:
         metadata.write_text(json.dumps(datasette_metadata(database), ensure_ascii=False), encoding="utf-8")
         argv = [
             sys.executable, "-m", "datasette", "serve", database, "--host", host, "--port", str(port),
-            "--metadata", str(metadata),
+            "--metadata", str(metadata), "--template-dir", str(packaged_path("templates")),
             "--setting", "allow_download", "off", "--setting", "sql_time_limit_ms", "3000",
         ]  # fmt: skip
         code = _run_until_stopped(argv)

@@ -24,6 +24,7 @@ from extract import EXTRACTOR_VERSION, duplicates
 from extract.article import Resources, extract_documents
 from extract.nlp import Gazetteer, ModelMissing
 from store.articles import mark_unprocessable, save_article
+from store.facts import DEFAULT_WINDOW_DAYS, consolidate
 from store.pages import pages_to_process
 
 logger = logging.getLogger(__name__)
@@ -141,9 +142,11 @@ def process_pages(
     reprocess: bool = False,
     batch_size: int = 32,
     workers: int = 1,
+    window_days: int = DEFAULT_WINDOW_DAYS,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
-    """Extract every page not yet processed by this extractor version; one bad page never stops the rest."""
+    """Extract every page not yet processed by this extractor version (one bad page never stops the rest),
+    then consolidate what changed into facts and events (with `reprocess`: rebuild them all)."""
     stats = {"pages": 0, "articles": 0, "empty": 0, "failed": 0, "figures": 0}
     hints = {r["id"]: r["lang"] for r in db.query("SELECT id, lang FROM sources")}
 
@@ -169,4 +172,5 @@ def process_pages(
                 stats["figures"] += len(record["figures"])
         if progress:
             progress(len(batch))
-    return stats
+    consolidated = consolidate(db, window_days=window_days, rebuild=reprocess)
+    return {**stats, **{k: v for k, v in consolidated.items() if k != "groups"}}

@@ -7,21 +7,24 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from spacy.language import Language
 
 from extract import EXTRACTOR_VERSION
 from extract.duplicates import fingerprint
 from extract.entities import entities_from_doc
-from extract.events import events_from_sentence
-from extract.figures import clause_bounds, figures_from_sentence, label
+from extract.events import event_detail, event_triggers
+from extract.figures import clause_bounds, figures_from_sentence, headcount_measure, label
 from extract.lang import SUPPORTED, detect_language
 from extract.nlp import Gazetteer, build_pipeline, sentence_offsets
 from extract.normalize import fold
-from extract.relevance import score_relevance
+from extract.relevance import actor_pattern, score_relevance
 from extract.text import document_from_content
 
+# DESIGN.md's contract; the record also carries the article's main initiative, text and metadata for the store.
 CONTRACT_KEYS = ("path", "url", "title", "lang", "published", "relevant", "relevance", "entities", "figures", "events")
+ENTITY_KEYS = ("name", "kind", "country", "id", "surface", "mentions")
 SUBJECT_KINDS = ("program", "agency", "org")
 DOLLARS = {"US": "USD", "CA": "CAD", "AU": "AUD", "SG": "SGD"}
 # "the Australian agency's $70 million": a nationality word when no known entity names the country
@@ -30,8 +33,8 @@ DOLLAR_NATIONALITY_CODES = {"canad": "CA", "austr": "AU", "singa": "SG"}
 # Documents per `nlp.pipe` batch; the benchmark's bare NER uses the same size so the two compare fairly.
 BATCH_SIZE = 16
 FIGURE_KEYS = (
-    "kind", "value", "min", "max", "unit", "currency", "period", "what", "approx", "iso",
-    "subject", "text", "start", "end", "sentence", "label",
+    "kind", "value", "min", "max", "unit", "currency", "period", "what", "measure", "approx", "iso", "as_of",
+    "subject", "initiative_id", "text", "start", "end", "sentence", "label",
 )  # fmt: skip
 
 
@@ -100,41 +103,108 @@ def _closest_entity(
     return best
 
 
-def _nearest_subject(
+def _nearest_known(
     start: int, end: int, entities: list[dict[str, Any]], lo: int, hi: int, kinds: tuple[str, ...] = SUBJECT_KINDS
-) -> str | None:
-    """The initiative named closest to a figure in its sentence; programmes first, then agencies, orgs."""
+) -> dict[str, Any] | None:
+    """The gazetteer initiative named closest to a span within [lo, hi]; programmes first, then agencies, orgs."""
     for kind in kinds:
-        best = _closest_entity(start, end, entities, lo, hi, lambda e, k=kind: e["kind"] == k and e.get("known"))
+        best = _closest_entity(start, end, entities, lo, hi, lambda e, k=kind: e["kind"] == k and e["known"])
         if best:
-            return best["name"]
+            return best
     return None
 
 
-def _figure_subject(
-    start: int,
-    end: int,
-    entities: list[dict[str, Any]],
-    bounds: tuple[int, int, int, int],
-    main: str | None,
-    main_is_program: bool,
-) -> str | None:
-    """A programme named in the figure's clause, then in its sentence; else the article's main programme,
-    since in an article about a programme the agency that runs it ("OPM wants 1,000 technologists")
-    speaks for the programme; else the agency or organisation named nearby.
+@dataclass(frozen=True)
+class Subject:
+    """Whom a figure or an event is about: a gazetteer initiative (its name and id), or nobody the timeline
+    follows (another actor: a company, an organisation the gazetteer does not know, a national workforce)."""
 
-    One exception: when the sentence names a programme in another clause and an agency in the figure's
-    own ("CDS hired 60 people, while GDS cut 100 jobs"), the figure belongs to that agency."""
+    name: str | None = None
+    initiative_id: str | None = None
+
+
+NOBODY = Subject()
+
+
+@dataclass
+class SubjectContext:
+    """What the subject rules know about one article: its entities, its main initiative and its actors."""
+
+    entities: list[dict[str, Any]]
+    gazetteer: Gazetteer
+    main: dict[str, Any] | None
+    actor_pattern: re.Pattern[str]
+    text: str
+
+    @property
+    def main_programme(self) -> dict[str, Any] | None:
+        return self.main if self.main and self.main["kind"] == "program" else None
+
+    def initiative(self, entity: dict[str, Any], sentence: tuple[int, int]) -> Subject:
+        """A known entity as a subject. The body that runs the article's main programme (its `parent` in the
+        gazetteer, or the parent's parent) speaks for it: "OPM wants 1,000 technologists" in a story about
+        US Tech Force is about US Tech Force. Not when the sentence names the programme too: then it sets
+        the two apart ("Tech4Germany takes 40 fellows, while DigitalService hires 50 staff")."""
+        main = self.main_programme
+        if (
+            main
+            and entity["name"] != main["name"]
+            and entity["name"] in self.gazetteer.ancestors(main["name"])
+            and not any(sentence[0] <= s and t <= sentence[1] for s, t in main["spans"])
+        ):
+            entity = main
+        return Subject(entity["name"], entity["id"])
+
+    def other_actor(self, start: int, end: int, lo: int, hi: int, kind: str) -> bool:
+        """Whether [lo, hi] names someone else a figure may be about: a company (for people and money: a
+        firm's layoffs or budget, not a count of partner companies), an organisation the gazetteer does not
+        know, or a phrase naming a whole workforce or sector (topics.yaml `other_actors`)."""
+        if kind in ("headcount", "salary", "budget", "event") and _closest_entity(
+            start, end, self.entities, lo, hi, lambda e: e["kind"] == "company"
+        ):
+            return True
+        if _closest_entity(start, end, self.entities, lo, hi, lambda e: e["kind"] == "org" and not e["known"]):
+            return True
+        return bool(self.actor_pattern.search(fold(self.text[lo:hi])))
+
+
+def _paragraph(text: str, lo: int, hi: int) -> tuple[int, int]:
+    """The paragraph (line) of the text holding [lo, hi]: trafilatura puts one paragraph per line."""
+    start = text.rfind("\n", 0, lo) + 1
+    end = text.find("\n", hi)
+    return start, len(text) if end == -1 else end
+
+
+def _subject(start: int, end: int, kind: str, context: SubjectContext, bounds: tuple[int, int, int, int]) -> Subject:
+    """Whom a figure (or an event, kind "event") at start..end is about, from the closest context outwards:
+
+    1. its clause: a programme named there, else an agency or organisation named there; another actor named
+       there (a company, an unknown organisation, "the federal workforce") makes it nobody's: "300,000
+       employees left the federal workforce, and 18F was closed" is not about 18F;
+    2. a programme named in its sentence ("CDS hired 60 people, while GDS cut 100 jobs" gives one to each
+       through their clauses), then in its paragraph;
+    3. the article's main programme: in a story about a programme, "Recruits will serve two-year terms" is
+       about it, and a body quoted in passing ("according to the Cabinet Office") does not take its figures;
+    4. else an agency or organisation named in the sentence, then the paragraph, then the main initiative."""
     lo, hi, clause_lo, clause_hi = bounds
-    in_clause = _nearest_subject(start, end, entities, clause_lo, clause_hi, kinds=("program",))
-    if in_clause:
-        return in_clause
-    named = _nearest_subject(start, end, entities, lo, hi, kinds=("program",))
-    if named:
-        return _nearest_subject(start, end, entities, clause_lo, clause_hi) or named
-    if main_is_program:
-        return main
-    return _nearest_subject(start, end, entities, lo, hi) or main
+    entities, sentence = context.entities, (lo, hi)
+    known = _nearest_known(start, end, entities, clause_lo, clause_hi)
+    if known:
+        return context.initiative(known, sentence)
+    if context.other_actor(start, end, clause_lo, clause_hi, kind):
+        return NOBODY
+    para_lo, para_hi = _paragraph(context.text, lo, hi)
+    for a, b in (sentence, (para_lo, para_hi)):
+        programme = _nearest_known(start, end, entities, a, b, kinds=("program",))
+        if programme:
+            return context.initiative(programme, sentence)
+    if context.main_programme:
+        return context.initiative(context.main_programme, sentence)
+    for a, b in (sentence, (para_lo, para_hi)):
+        known = _nearest_known(start, end, entities, a, b)
+        if known:
+            return context.initiative(known, sentence)
+    return Subject(context.main["name"], context.main["id"]) if context.main else NOBODY
 
 
 def _dollar_currency(
@@ -150,23 +220,54 @@ def _dollar_currency(
     return DOLLARS.get(best or home or "US", "USD")
 
 
-def _main_initiative(entities: list[dict[str, Any]]) -> str | None:
+def main_initiative(entities: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """What the article is about, decided once for store, Datasette and export alike: the known programme it
+    names most (first named on a tie), else the agency, else the organisation."""
     for kind in SUBJECT_KINDS:
-        known = [e for e in entities if e["kind"] == kind and e.get("known")]
+        known = [e for e in entities if e["kind"] == kind and e["known"]]
         if known:
-            return max(known, key=lambda e: (e["mentions"], -e["spans"][0][0]))["name"]
+            return max(known, key=lambda e: (e["mentions"], -e["spans"][0][0]))
     return None
+
+
+def _stated_date(figure: dict[str, Any], dates: list[dict[str, Any]], clause: tuple[int, int]) -> str | None:
+    """The date a figure's clause (else its sentence) states, the closest first: "45 fellows in 2022" is
+    the 2022 cohort, a fact of its own beside the 2020 one."""
+    lo, hi = clause
+    near = [d for d in dates if d["start"] >= lo and d["end"] <= hi] or dates
+    if not near:
+        return None
+    return min(near, key=lambda d: max(d["start"] - figure["end"], figure["start"] - d["end"], 0))["iso"]
+
+
+def outlet_of(sitename: str | None, url: str | None) -> str | None:
+    """Who published an article: its site's own name (og:site_name) when it gives one, else the registered
+    domain of its address (the host for an IP address). Not the configured feed: one Google News feed carries
+    many outlets, and two feeds of one site are one outlet."""
+    if sitename and sitename.strip():
+        return " ".join(sitename.split())
+    if not url:
+        return None
+    from courlan import extract_domain  # offline: the public suffix list ships with the package
+
+    return extract_domain(url) or (urlsplit(url).netloc.lower() or None)
+
+
+def _figure_measure(figure: dict[str, Any]) -> str | None:
+    """The counted thing facts are keyed on: the measure of a headcount (None when the noun only says who the
+    people are), otherwise what the figure counts."""
+    if figure["kind"] == "headcount":
+        return headcount_measure(figure.get("what"))
+    return figure.get("what")
 
 
 def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[str, Any]:
     """Entities, figures, events and relevance of one prepared document."""
     text, lang = doc["text"], doc["lang"]
     entities = entities_from_doc(spacy_doc, resources.gazetteer, text)
-    for e in entities:
-        e["known"] = e["name"] in resources.gazetteer.entities
-    main = _main_initiative(entities)
-    main_is_program = any(e["name"] == main and e["kind"] == "program" for e in entities)
-    home = next((e.get("country") for e in entities if e["name"] == main), None)
+    main = main_initiative(entities)
+    home = main.get("country") if main else None
+    context = SubjectContext(entities, resources.gazetteer, main, actor_pattern(resources.topics, lang), text)
     published = doc.get("published")
     default_year = int(published[:4]) if published else None
     figures: list[dict[str, Any]] = []
@@ -186,25 +287,37 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
             f["start"] += offset
             f["end"] += offset
             clause_lo, clause_hi = clause_bounds(sentence, f["start"] - offset, f["end"] - offset)
-            bounds = (lo, hi, offset + clause_lo, offset + clause_hi)
-            f["subject"] = _figure_subject(f["start"], f["end"], entities, bounds, main, main_is_program)
+            f["clause"] = (offset + clause_lo, offset + clause_hi)
+            subject = _subject(f["start"], f["end"], f["kind"], context, (lo, hi, *f["clause"]))
+            f["subject"], f["initiative_id"] = subject.name, subject.initiative_id
             if f.pop("unqualified_dollar", False) and f["kind"] in ("salary", "budget"):
                 f["currency"] = f["unit"] = _dollar_currency(f["start"], f["end"], entities, lo, hi, home, sentence)
                 f["label"] = label(f)
             f["sentence"] = sentence
+            f["measure"] = _figure_measure(f)
             f.setdefault("iso", None)
-            sentence_figures.append({k: f.get(k) for k in FIGURE_KEYS})
-        figures.extend(sentence_figures)
-        named = _nearest_subject(lo, lo, entities, lo, hi)
-        dates = [f["iso"] for f in sentence_figures if f["kind"] == "date" and f.get("iso")]
-        for event in events_from_sentence(
-            sentence, lang, resources.topics, subject=named or main, date=dates[0] if dates else published,
-            has_figure=bool(sentence_figures), names_initiative=bool(named),
-        ):  # fmt: skip
-            key = (event["type"], fold(sentence))
-            if key not in seen_events:
-                seen_events.add(key)
-                events.append(event)
+            sentence_figures.append(f)
+        dated = [f for f in sentence_figures if f["kind"] == "date" and f.get("iso")]
+        for f in sentence_figures:
+            f["as_of"] = None if f["kind"] == "date" else _stated_date(f, dated, f["clause"])
+        figures.extend({k: f.get(k) for k in FIGURE_KEYS} for f in sentence_figures)
+        named = _nearest_known(lo, lo, entities, lo, hi)
+        if not (named or sentence_figures):
+            continue  # an event names its initiative or states a figure
+        for event_type, start, end in event_triggers(sentence, lang, resources.topics):
+            start, end = offset + start, offset + end
+            clause_lo, clause_hi = clause_bounds(sentence, start - lo, end - lo)
+            subject = _subject(start, end, "event", context, (lo, hi, lo + clause_lo, lo + clause_hi))
+            key = (event_type, fold(sentence))
+            if subject.name is None or key in seen_events:
+                continue
+            seen_events.add(key)
+            events.append(
+                {"type": event_type, "date": dated[0]["iso"] if dated else published,
+                 "as_of": dated[0]["iso"] if dated else None, "subject": subject.name,
+                 "initiative_id": subject.initiative_id, "detail": event_detail(sentence, start - lo, end - lo),
+                 "sentence": sentence}
+            )  # fmt: skip
     program_named = any(e["kind"] == "program" and e["known"] for e in entities)
     relevance, relevant = score_relevance(f"{doc.get('title') or ''}\n{text}", lang, resources.topics, program_named)
     content_hash = hashlib.sha256(" ".join(fold(text).split()).encode("utf-8")).hexdigest()
@@ -216,13 +329,16 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
         "published": published,
         "relevant": relevant,
         "relevance": relevance,
-        "entities": [{k: e[k] for k in ("name", "kind", "country", "surface", "mentions")} for e in entities],
+        "initiative": main["name"] if main else None,
+        "initiative_id": main["id"] if main else None,
+        "entities": [{k: e[k] for k in ENTITY_KEYS} for e in entities],
         "figures": figures,
         "events": events,
         "text": text,
         "description": doc.get("description"),
         "author": doc.get("author"),
         "sitename": doc.get("sitename"),
+        "outlet": outlet_of(doc.get("sitename"), doc.get("url")),
         "content_hash": content_hash,
         "simhash": fingerprint(text),
         "extractor_version": EXTRACTOR_VERSION,

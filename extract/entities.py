@@ -68,9 +68,12 @@ def entities_from_doc(doc: Doc, gazetteer: Gazetteer, text: str | None = None) -
     found: dict[tuple[str, str], dict[str, Any]] = {}
 
     def add(name: str, kind: str, country: str | None, surface: str, span: tuple[int, int]) -> None:
+        info = gazetteer.entities.get(name)
         entry = found.setdefault(
-            (name, kind), {"name": name, "kind": kind, "country": country, "surface": [], "mentions": 0, "spans": []}
-        )
+            (name, kind),
+            {"name": name, "kind": kind, "country": country, "id": info["id"] if info else None,
+             "known": info is not None, "surface": [], "mentions": 0, "spans": []},
+        )  # fmt: skip
         if surface not in entry["surface"]:
             entry["surface"].append(surface)
         entry["mentions"] += 1

@@ -2,31 +2,42 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from extract.figures import clause_bounds
 from extract.normalize import fold
-from extract.relevance import matches_any
+from extract.relevance import terms_pattern
+
+# An event's detail is the clause that reports it, unless that clause says too little to read alone.
+MIN_DETAIL_WORDS = 6
+MAX_DETAIL_CHARS = 200
 
 
-def event_types(sentence: str, lang: str, topics: dict[str, Any]) -> list[str]:
+def event_triggers(sentence: str, lang: str, topics: dict[str, Any]) -> list[tuple[str, int, int]]:
+    """(type, start, end) of the first term of each event type found in the sentence, in topics.yaml order.
+
+    Offsets are the sentence's own when folding kept its length (it nearly always does: accents go, letters
+    stay), else the whole sentence."""
     folded = fold(sentence)
-    return [name for name, terms in topics["events"].items() if matches_any(folded, terms.get(lang, []))]
+    same_length = len(folded) == len(sentence)
+    found = []
+    for name, terms in topics["events"].items():
+        match = terms_pattern(tuple(terms.get(lang, []))).search(folded)
+        if match:
+            found.append((name, *(match.span() if same_length else (0, len(sentence)))))
+    return found
 
 
-def events_from_sentence(
-    sentence: str,
-    lang: str,
-    topics: dict[str, Any],
-    *,
-    subject: str | None,
-    date: str | None,
-    has_figure: bool,
-    names_initiative: bool,
-) -> list[dict[str, Any]]:
-    """Events in one sentence: an event keyword plus an initiative named or a figure stated."""
-    if not subject or not (names_initiative or has_figure):
-        return []
-    return [
-        {"type": kind, "date": date, "subject": subject, "sentence": sentence}
-        for kind in event_types(sentence, lang, topics)
-    ]
+def event_detail(sentence: str, start: int, end: int) -> str:
+    """What happened, in the sentence's own words: the clause around the event's term, or the whole sentence
+    when that clause cannot be read alone (too short, or starting mid-sentence: "and warning that...")."""
+    lo, hi = clause_bounds(sentence, start, end)
+    clause = sentence[lo:hi].strip(" ,;:-–—")
+    # a clause reads alone when it has enough words and starts like a sentence (not "and warning that...")
+    alone = len(clause.split()) >= MIN_DETAIL_WORDS and clause[:1].isupper() or clause[:1].isdigit()
+    text = clause if alone else sentence.strip()
+    text = re.sub(r"\s+", " ", text)
+    if len(text) > MAX_DETAIL_CHARS:
+        text = text[: MAX_DETAIL_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return text

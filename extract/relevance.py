@@ -29,6 +29,11 @@ def matches_any(folded_text: str, terms: Iterable[str]) -> bool:
     return bool(terms_pattern(tuple(terms)).search(folded_text))
 
 
+def actor_pattern(topics: dict[str, Any], lang: str) -> re.Pattern[str]:
+    """The phrases that name a whole workforce or sector (topics.yaml `other_actors`), for folded text."""
+    return terms_pattern(tuple(topics.get("other_actors", {}).get(lang, [])))
+
+
 def score_relevance(text: str, lang: str, topics: dict[str, Any], program_named: bool) -> tuple[float, bool]:
     """Score in [0, 1] and the relevant flag (score >= threshold)."""
     folded = fold(text)

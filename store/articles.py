@@ -9,6 +9,7 @@ from typing import Any, Protocol
 import sqlite_utils
 
 from store.db import stable_id
+from store.facts import mark_stale
 from store.pages import utcnow
 from store.schema import STORY_DAY
 
@@ -16,14 +17,15 @@ from store.schema import STORY_DAY
 COPY_WINDOW_DAYS = 7
 
 FIGURE_COLUMNS = (
-    "kind", "value", "min", "max", "unit", "currency", "period", "what", "approx", "iso",
-    "subject", "label", "text", "start", "end", "sentence",
+    "kind", "value", "min", "max", "unit", "currency", "period", "what", "measure", "approx", "iso", "as_of",
+    "subject", "initiative_id", "label", "text", "start", "end", "sentence",
 )  # fmt: skip
+EVENT_COLUMNS = ("type", "date", "as_of", "subject", "initiative_id", "detail", "sentence")
 
 ARTICLE_COLUMNS = (
     "id", "page_id", "url", "source_id", "title", "description", "text", "lang", "published", "author",
-    "sitename", "relevance", "relevant", "content_hash", "simhash", "duplicate_of", "extractor_version",
-    "processed_at",
+    "sitename", "outlet", "initiative", "initiative_id", "relevance", "relevant", "content_hash", "simhash",
+    "duplicate_of", "extractor_version", "processed_at",
 )  # fmt: skip
 # Written with plain statements prepared once, not sqlite-utils' insert and upsert, which inspect the table
 # on every call (a quarter of the time `process` spent beyond the models). One upsert, not an insert then an
@@ -40,6 +42,10 @@ _QUOTED_FIGURE_COLUMNS = ", ".join(f'"{c}"' for c in FIGURE_COLUMNS)  # "end" is
 INSERT_FIGURE = (
     f"INSERT OR REPLACE INTO figures (id, article_id, {_QUOTED_FIGURE_COLUMNS})"
     f" VALUES (?, ?, {', '.join('?' * len(FIGURE_COLUMNS))})"
+)
+INSERT_EVENT = (
+    f"INSERT OR REPLACE INTO event_mentions (id, article_id, {', '.join(EVENT_COLUMNS)})"
+    f" VALUES (?, ?, {', '.join('?' * len(EVENT_COLUMNS))})"
 )
 
 
@@ -97,6 +103,8 @@ def link_copies(
     original = min([*found, (article_id, _story_day(record))], key=lambda pair: (pair[1] or "", pair[0]))[0]
     for other, _day in found:
         if other != original:  # an earlier "original" turned out to be a later copy: it and its copies move
+            # what they stated leaves the facts: their groups are consolidated again
+            mark_stale(db, "article_id IN (SELECT id FROM articles WHERE id = ? OR duplicate_of = ?)", [other, other])
             db.execute(
                 "UPDATE articles SET duplicate_of = ? WHERE id = ? OR duplicate_of = ?", [original, other, other]
             )
@@ -120,7 +128,8 @@ def save_article(
     now = utcnow()
     with db.atomic():
         original = link_copies(db, article_id, record, copies)
-        for table in ("figures", "events", "mentions"):
+        mark_stale(db, "article_id = ?", [article_id])  # the facts its previous figures were part of
+        for table in ("figures", "event_mentions", "mentions"):
             db.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
         row = {
             "id": article_id,
@@ -134,6 +143,9 @@ def save_article(
             "published": record.get("published"),
             "author": record.get("author"),
             "sitename": record.get("sitename"),
+            "outlet": record.get("outlet"),
+            "initiative": record.get("initiative"),
+            "initiative_id": record.get("initiative_id"),
             "relevance": record.get("relevance"),
             "relevant": 1 if record.get("relevant") else 0,
             "content_hash": record["content_hash"],
@@ -145,11 +157,17 @@ def save_article(
         }
         db.execute(UPSERT_ARTICLE, row)
         entities = record.get("entities", [])
-        entity_ids = [stable_id("entity", e["name"], e["kind"]) for e in entities]
+        # a gazetteer entity keeps the gazetteer's id; one the models found is keyed by its name and kind.
+        # An entity already stored keeps its row, whatever id this record proposes.
         db.conn.executemany(
             "INSERT OR IGNORE INTO entities (id, name, kind, country) VALUES (?, ?, ?, ?)",
-            [(i, e["name"], e["kind"], e.get("country")) for i, e in zip(entity_ids, entities, strict=True)],
-        )
+            [(e.get("id") or stable_id("entity", e["name"], e["kind"]), e["name"], e["kind"], e.get("country"))
+             for e in entities],
+        )  # fmt: skip
+        entity_ids = [
+            db.execute("SELECT id FROM entities WHERE name = ? AND kind = ?", [e["name"], e["kind"]]).fetchone()[0]
+            for e in entities
+        ]
         db.conn.executemany(
             "INSERT OR REPLACE INTO mentions (article_id, entity_id, surface, count) VALUES (?, ?, ?, ?)",
             [
@@ -165,19 +183,14 @@ def save_article(
             figures.append((figure_id, article_id, *values.values()))
         db.conn.executemany(INSERT_FIGURE, figures)
         db.conn.executemany(
-            "INSERT OR REPLACE INTO events (id, article_id, type, date, subject, sentence) VALUES (?, ?, ?, ?, ?, ?)",
+            INSERT_EVENT,
             [
-                (
-                    stable_id("event", article_id, e["type"], e.get("sentence")),
-                    article_id,
-                    e["type"],
-                    e.get("date"),
-                    e.get("subject"),
-                    e.get("sentence"),
-                )
+                (stable_id("event", article_id, e["type"], e.get("sentence")), article_id,
+                 *(e.get(c) for c in EVENT_COLUMNS))
                 for e in record.get("events", [])
-            ],  # fmt: skip
-        )
+            ],
+        )  # fmt: skip
+        mark_stale(db, "article_id = ?", [article_id])  # and the facts its new figures belong to
         db.execute("UPDATE pages SET processed_version = ?, processed_at = ? WHERE id = ?", [version, now, page["id"]])
     return article_id
 

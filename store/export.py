@@ -53,13 +53,13 @@ def _where(f: ExportFilter) -> tuple[str, list[Any]]:
             "(EXISTS (SELECT 1 FROM mentions m JOIN entities e ON e.id = m.entity_id"
             "  WHERE m.article_id = a.id AND e.name = ? COLLATE NOCASE)"
             " OR EXISTS (SELECT 1 FROM figures x WHERE x.article_id = a.id AND x.subject = ? COLLATE NOCASE)"
-            " OR EXISTS (SELECT 1 FROM events x WHERE x.article_id = a.id AND x.subject = ? COLLATE NOCASE))"
+            " OR EXISTS (SELECT 1 FROM event_mentions x WHERE x.article_id = a.id AND x.subject = ? COLLATE NOCASE))"
         )
         params += [f.initiative] * 3
     if f.kind:
         clauses.append(
             "(EXISTS (SELECT 1 FROM figures x WHERE x.article_id = a.id AND x.kind = ?)"
-            " OR EXISTS (SELECT 1 FROM events x WHERE x.article_id = a.id AND x.type = ?))"
+            " OR EXISTS (SELECT 1 FROM event_mentions x WHERE x.article_id = a.id AND x.type = ?))"
         )
         params += [f.kind, f.kind]
     return " AND ".join(clauses), params
@@ -76,8 +76,8 @@ def iter_articles(db: sqlite_utils.Database, f: ExportFilter | None = None) -> I
     f = f or ExportFilter()
     where, params = _where(f)
     sql = (
-        "SELECT a.seq, a.id, a.url, a.source_id, a.title, a.lang, a.published, a.first_seen, a.relevant,"
-        f" a.relevance, a.duplicate_of FROM articles a WHERE {where} ORDER BY a.seq"
+        "SELECT a.seq, a.id, a.url, a.source_id, a.outlet, a.title, a.lang, a.published, a.first_seen, a.relevant,"
+        f" a.relevance, a.duplicate_of, a.initiative FROM articles a WHERE {where} ORDER BY a.seq"
     )
     cols = ", ".join(f'"{c}"' for c in FIGURE_COLUMNS)
     for article in db.query(sql, params):
@@ -97,9 +97,11 @@ def iter_articles(db: sqlite_utils.Database, f: ExportFilter | None = None) -> I
             for r in db.query(f"SELECT {cols} FROM figures WHERE article_id = ? ORDER BY start", [aid])
         ]
         events = list(
-            db.query("SELECT type, date, subject, sentence FROM events WHERE article_id = ? ORDER BY date", [aid])
+            db.query(
+                "SELECT type, date, subject, detail, sentence FROM event_mentions WHERE article_id = ? ORDER BY date",
+                [aid],
+            )
         )
-        article["initiative"] = main_initiative(figures, events, article["entities"])
         article["figures"] = [x for x in figures if _kept(x["subject"], x["kind"], f)]
         article["events"] = [x for x in events if _kept(x["subject"], x["type"], f)]
         yield article
@@ -109,19 +111,6 @@ def _kept(subject: str | None, kind: str, f: ExportFilter) -> bool:
     if f.kind and kind != f.kind:
         return False
     return not f.initiative or (subject or "").casefold() == f.initiative.casefold()
-
-
-def main_initiative(figures: list[dict], events: list[dict], entities: list[dict]) -> str | None:
-    """What the article is mostly about: the subject of most of its figures and events, else the
-    programme it names most."""
-    counts: dict[str, int] = {}
-    for item in (*figures, *events):
-        if item.get("subject"):
-            counts[item["subject"]] = counts.get(item["subject"], 0) + 1
-    if counts:
-        return max(counts, key=lambda s: (counts[s], s))
-    programmes = [e for e in entities if e["kind"] == "program"]
-    return programmes[0]["name"] if programmes else None
 
 
 class snapshot:  # noqa: N801 - used as a context manager, like a function
@@ -151,5 +140,111 @@ def advance_cursor(db: sqlite_utils.Database, consumer: str, upto: int, items: i
             "INSERT INTO exports (consumer, last_seq, items, format, updated_at) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT(consumer) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq),"
             " items = items + excluded.items, format = excluded.format, updated_at = excluded.updated_at",
+            [consumer, upto, items, fmt, utcnow()],
+        )
+
+
+# -- facts and events ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FactFilter:
+    """Which facts and events to export; every field narrows the selection."""
+
+    after_seq: int = 0  # only what is new or changed after this (a consumer's fact cursor)
+    upto_seq: int | None = None  # and up to this (the snapshot's newest)
+    since: str | None = None  # ISO date: reported (last report) on or after it
+    initiative: str | None = None  # canonical name
+    kind: str | None = None  # a figure kind (facts) or an event type (events)
+
+
+def latest_fact_seq(db: sqlite_utils.Database) -> int:
+    return db.execute(
+        "SELECT max(coalesce((SELECT max(seq) FROM facts), 0), coalesce((SELECT max(seq) FROM events), 0))"
+    ).fetchone()[0]
+
+
+def _fact_where(f: FactFilter, kind_column: str) -> tuple[str, list[Any]]:
+    clauses, params = ["seq > ?"], [f.after_seq]
+    if f.upto_seq is not None:
+        clauses.append("seq <= ?")
+        params.append(f.upto_seq)
+    if f.since:
+        clauses.append("last_reported >= ?")
+        params.append(f.since)
+    if f.initiative:
+        clauses.append("initiative = ? COLLATE NOCASE")
+        params.append(f.initiative)
+    if f.kind:
+        clauses.append(f"{kind_column} = ?")
+        params.append(f.kind)
+    return " AND ".join(clauses), params
+
+
+def _outlets(value: str | None) -> list[str]:
+    return [x for x in (value or "").split("; ") if x]
+
+
+def iter_facts(db: sqlite_utils.Database, f: FactFilter | None = None) -> Iterator[dict[str, Any]]:
+    """Facts (with their claims) and events, in the order they became new or last changed (`seq`), each as
+    one item: `item` says which. Run it inside a read transaction (`snapshot`)."""
+    f = f or FactFilter()
+    where, params = _fact_where(f, "kind")
+    facts = db.query(
+        "SELECT 'fact' AS item, seq, change, id, date, initiative, initiative_id, kind, what, label, status, value,"
+        " min, max, unit, currency, period, approx, outlets, reported_by, articles, claims, first_reported,"
+        f" last_reported, url, title, evidence, updated FROM facts WHERE {where} ORDER BY seq",
+        params,
+    )
+    where, params = _fact_where(f, "type")
+    events = db.query(
+        "SELECT 'event' AS item, seq, change, id, date, initiative, initiative_id, type AS kind, NULL AS what,"
+        " detail AS label, CASE WHEN outlets > 1 THEN 'agreed' ELSE 'single' END AS status, outlets, reported_by,"
+        " articles, first_reported, last_reported, url, title, sentence AS evidence, updated"
+        f" FROM events WHERE {where} ORDER BY seq",
+        params,
+    )
+    for item in _merge_by_seq(facts, events):
+        item["reported_by"] = _outlets(item["reported_by"])
+        if item["item"] == "fact":
+            item["approx"] = bool(item["approx"])
+            item["claims"] = [
+                {**c, "approx": bool(c["approx"]), "reported_by": _outlets(c["reported_by"])}
+                for c in db.query(
+                    "SELECT value, min, max, unit, period, approx, label, outlets, reported_by, articles,"
+                    " first_reported, last_reported, evidence, url FROM claims WHERE fact_id = ?"
+                    " ORDER BY outlets DESC, first_reported, label",
+                    [item["id"]],
+                )
+            ]
+        yield item
+
+
+def _merge_by_seq(a: Iterator[dict[str, Any]], b: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Two iterators ordered by seq, as one (seq numbers are shared, never equal)."""
+    x, y = next(a, None), next(b, None)
+    while x is not None or y is not None:
+        if y is None or (x is not None and x["seq"] < y["seq"]):
+            yield x
+            x = next(a, None)
+        else:
+            yield y
+            y = next(b, None)
+
+
+def consumer_fact_cursor(db: sqlite_utils.Database, consumer: str) -> int:
+    row = db.execute("SELECT last_fact_seq FROM exports WHERE consumer = ?", [consumer]).fetchone()
+    return (row[0] or 0) if row else 0
+
+
+def advance_fact_cursor(db: sqlite_utils.Database, consumer: str, upto: int, items: int, fmt: str) -> None:
+    """Record that `consumer` has received every fact and event change up to `upto`; never moves back."""
+    with db.atomic():
+        db.execute(
+            "INSERT INTO exports (consumer, last_seq, items, last_fact_seq, fact_items, format, updated_at)"
+            " VALUES (?, 0, 0, ?, ?, ?, ?) ON CONFLICT(consumer) DO UPDATE SET"
+            " last_fact_seq = max(coalesce(last_fact_seq, 0), excluded.last_fact_seq),"
+            " fact_items = coalesce(fact_items, 0) + excluded.fact_items, format = excluded.format,"
+            " updated_at = excluded.updated_at",
             [consumer, upto, items, fmt, utcnow()],
         )

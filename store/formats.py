@@ -1,7 +1,7 @@
-"""Export formats: JSON lines, CSV, Atom and a Markdown digest, written to a text stream.
+"""Export formats: JSON lines, CSV, Atom and a Markdown digest, of articles or of facts, to a text stream.
 
-Every writer takes the exported articles (see `store.export.iter_articles`) and returns how many it
-wrote. Text from the web is treated as hostile: CSV cells cannot start a spreadsheet formula, Markdown
+Every writer takes the exported articles (see `store.export.iter_articles`) or facts and events
+(`store.export.iter_facts`, the `write_facts_*` writers) and returns how many it wrote. Text from the web is treated as hostile: CSV cells cannot start a spreadsheet formula, Markdown
 is escaped, Atom is built by feedgen (which escapes XML).
 """
 
@@ -135,4 +135,109 @@ def write_markdown(items: Iterable[dict[str, Any]], out: TextIO) -> int:
                 out.write(f"- **{_md(f['label'] or f['text'])}**{subject}: “{_md(f['sentence'])}”\n")
             if not item["figures"]:
                 out.write("- no figures\n")
+    return n
+
+
+# -- facts and events (`talentwatch export --facts`) ------------------------------------------------------------
+
+FACT_CSV_COLUMNS = (
+    "seq", "item", "change", "id", "date", "initiative", "kind", "what", "label", "status", "value", "min", "max",
+    "unit", "period", "outlets", "reported_by", "first_reported", "last_reported", "claims", "url",
+)  # fmt: skip
+CHANGES = {"new": "new", "new outlet": "new outlet", "disputed": "now disputed"}
+
+
+def _claims_text(item: dict[str, Any]) -> str:
+    return "; ".join(f"{c['label']} ({', '.join(c['reported_by'])})" for c in item.get("claims") or [])
+
+
+def write_facts_csv(items: Iterable[dict[str, Any]], out: TextIO) -> int:
+    """One row per fact or event; outlets joined with "; ", a disputed fact's claims in `claims`."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FACT_CSV_COLUMNS)
+    n = 0
+    for item in items:
+        row = {**item, "reported_by": "; ".join(item["reported_by"]), "claims": _claims_text(item)}
+        writer.writerow([_cell(row.get(c)) for c in FACT_CSV_COLUMNS])
+        n += 1
+    return n
+
+
+def _fact_title(item: dict[str, Any]) -> str:
+    what = f" {item['kind']}" if item["item"] == "event" else ""
+    return f"{item['initiative']}:{what} {item['label']}"
+
+
+def _fact_html(item: dict[str, Any]) -> str:
+    outlets = ", ".join(html.escape(o) for o in item["reported_by"])
+    parts = [
+        f"<p>{html.escape(item['item'])} · {html.escape(item['kind'])} · {html.escape(item['status'])} · "
+        f"{item['outlets']} outlet(s): {outlets} · first reported {html.escape(item['first_reported'] or '?')}</p>"
+    ]
+    if item.get("claims") and len(item["claims"]) > 1:
+        parts.append("<ul>")
+        for c in item["claims"]:
+            who = ", ".join(html.escape(o) for o in c["reported_by"])
+            parts.append(f"<li><b>{html.escape(c['label'])}</b>: {who} (“{html.escape(c['evidence'] or '')}”)</li>")
+        parts.append("</ul>")
+    elif item.get("evidence"):
+        parts.append(f"<p>“{html.escape(item['evidence'])}”</p>")
+    return "".join(parts)
+
+
+def write_facts_atom(items: Iterable[dict[str, Any]], out: TextIO, *, feed_id: str, title: str) -> int:
+    """An Atom 1.0 feed, one entry per fact or event; a changed fact keeps its entry id, with a new date."""
+    from feedgen.feed import FeedGenerator
+
+    feed = FeedGenerator()
+    feed.id(feed_id)
+    feed.title(title)
+    feed.author({"name": "talentwatch"})
+    feed.link(href="https://github.com/talentwatch/talentwatch", rel="alternate")
+    feed.generator("talentwatch")
+    entries = list(items)
+    feed.updated(max((_moment(i["updated"]) for i in entries), default=datetime.now(UTC)))
+    for item in entries:
+        entry = feed.add_entry(order="append")
+        entry.id(f"urn:talentwatch:{item['item']}:{item['id']}")
+        entry.title(_fact_title(item))
+        if item.get("url"):
+            entry.link(href=item["url"], rel="alternate")
+        entry.updated(_moment(item["updated"]))
+        entry.category(term=item["kind"])
+        entry.content(_fact_html(item), type="html")
+    out.write(feed.atom_str(pretty=True).decode("utf-8"))
+    return len(entries)
+
+
+def write_facts_markdown(items: Iterable[dict[str, Any]], out: TextIO) -> int:
+    """A digest grouped by initiative: each fact with its outlets and first report, a disputed one with every
+    claim, then the events. Nothing at all when there is nothing new."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        groups.setdefault(item["initiative"] or "Other", []).append(item)
+    n = sum(len(g) for g in groups.values())
+    if not n:
+        return 0
+    out.write(f"# talentwatch digest: {n} new or changed {'fact or event' if n == 1 else 'facts and events'}\n")
+    for initiative in sorted(groups, key=lambda g: g.casefold()):
+        out.write(f"\n## {_md(initiative)}\n\n")
+        for item in sorted(groups[initiative], key=lambda i: (i["item"] != "fact", i["date"] or "", i["seq"])):
+            change = CHANGES.get(item["change"] or "", "")
+            tag = f" *({change})*" if change else ""
+            link = f" [source](<{_md_url(item['url'])}>)" if item.get("url") else ""
+            who = ", ".join(_md(o) for o in item["reported_by"])
+            if item["item"] == "event":
+                out.write(f"- {_md(item['date'] or '?')} **{_md(item['kind'])}**: {_md(item['label'])}{tag}:"
+                          f" {item['outlets']} outlet(s), {who}{link}\n")  # fmt: skip
+                continue
+            if item["status"] == "disputed":
+                out.write(f"- **{_md(item['kind'])}, {_md(item['what'] or '')}: disputed**{tag}\n")
+                for c in item["claims"]:
+                    cwho = ", ".join(_md(o) for o in c["reported_by"])
+                    clink = f" [source](<{_md_url(c['url'])}>)" if c.get("url") else ""
+                    out.write(f"  - **{_md(c['label'])}**: {cwho}, first reported {c['first_reported']}{clink}\n")
+                continue
+            out.write(f"- **{_md(item['label'])}** ({_md(item['kind'])}){tag}: {item['outlets']} outlet(s), {who};"
+                      f" first reported {item['first_reported']}{link}\n")  # fmt: skip
     return n

@@ -208,6 +208,96 @@ def m005_query_indexes(db: sqlite_utils.Database) -> None:
         db.execute(f"CREATE INDEX IF NOT EXISTS idx_{table}_subject_date ON {table}(subject, date DESC)")
 
 
+@migrations()
+def m006_facts(db: sqlite_utils.Database) -> None:
+    """Mentions become facts (issue 14): initiatives by id, outlets, consolidated facts, claims and events."""
+    db.execute("DROP VIEW IF EXISTS timeline")  # recreated over facts and events by ensure_db_shape
+    # Entities of the gazetteer are now keyed by its own id (`initiative_id`, e.g. "us-tech-force") rather
+    # than a hash: the rows of earlier versions go, and the new extractor version makes `process` extract
+    # every page again, which writes them back with their new ids.
+    db.execute("DELETE FROM mentions")
+    db.execute("DELETE FROM entities")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_mentions_entity ON mentions(entity_id)")
+    # articles: what the article is about (decided once, by extract) and who published it
+    for column in ("initiative", "initiative_id", "outlet"):
+        db["articles"].add_column(column, str)
+    db["facts"].create(
+        {
+            "id": str, "initiative": str, "initiative_id": str, "kind": str, "what": str,
+            "value": float, "min": float, "max": float, "unit": str, "currency": str, "period": str, "approx": int,
+            "status": str,  # single (one outlet) | agreed (several outlets, one value) | disputed
+            "outlets": int, "articles": int, "claims": int, "first_reported": str, "last_reported": str,
+            "date": str,  # what the fact is dated: the date its reports state, else its first report
+            "label": str, "reported_by": str, "evidence": str, "url": str, "title": str,
+            "seq": int,  # export order: raised whenever the fact is new or changes in a way a reader is told
+            "change": str,  # new | new outlet | disputed
+            "found": str, "updated": str,
+        },
+        pk="id",
+    )  # fmt: skip
+    db["claims"].create(
+        {
+            "id": str, "fact_id": str, "value": float, "min": float, "max": float, "unit": str, "period": str,
+            "approx": int, "outlets": int, "articles": int, "first_reported": str, "last_reported": str,
+            "label": str, "reported_by": str, "evidence": str, "url": str,
+        },
+        pk="id",
+        foreign_keys=[("fact_id", "facts", "id")],
+    )  # fmt: skip
+    # figures: the counted thing facts are keyed on, the date the figure's clause states, its initiative
+    # and its fact
+    for column in ("measure", "as_of", "initiative_id"):
+        db["figures"].add_column(column, str)
+    db.execute("ALTER TABLE figures ADD COLUMN fact_id TEXT REFERENCES facts(id)")
+    # The events found in each article become event mentions; `events` is now one row per consolidated event.
+    for index in (
+        "idx_events_article_id",
+        "idx_events_date",
+        "idx_events_subject_nocase_date",
+        "idx_events_subject_date",
+    ):
+        db.execute(f"DROP INDEX IF EXISTS {index}")
+    db.execute("ALTER TABLE events RENAME TO event_mentions")
+    db["events"].create(
+        {
+            "id": str, "initiative": str, "initiative_id": str, "type": str, "date": str, "detail": str,
+            "outlets": int, "articles": int, "first_reported": str, "last_reported": str, "reported_by": str,
+            "sentence": str, "url": str, "title": str, "seq": int, "change": str, "found": str, "updated": str,
+        },
+        pk="id",
+    )  # fmt: skip
+    for column in ("initiative_id", "detail", "as_of"):
+        db["event_mentions"].add_column(column, str)
+    db.execute("ALTER TABLE event_mentions ADD COLUMN event_id TEXT REFERENCES events(id)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_event_mentions_article_id ON event_mentions(article_id)")
+    # Consolidation reads one group (initiative and kind, or initiative and event type) at a time.
+    db.execute("CREATE INDEX IF NOT EXISTS idx_figures_initiative_kind ON figures(initiative_id, kind)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_figures_fact ON figures(fact_id)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_event_mentions_group ON event_mentions(initiative_id, type)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_event_mentions_event ON event_mentions(event_id)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_claims_fact ON claims(fact_id)")
+    # The timeline of one initiative newest first, as m005 did for figures; disputed facts; exports in order.
+    for table in ("facts", "events"):
+        db.execute(
+            f"CREATE INDEX IF NOT EXISTS idx_{table}_initiative_nocase_date"
+            f" ON {table}(initiative COLLATE NOCASE, date DESC, initiative)"
+        )
+        db.execute(f"CREATE INDEX IF NOT EXISTS idx_{table}_initiative_date ON {table}(initiative, date DESC)")
+        db.execute(f"CREATE INDEX IF NOT EXISTS idx_{table}_date ON {table}(date DESC, initiative)")
+        db.execute(f"CREATE INDEX IF NOT EXISTS idx_{table}_group ON {table}(initiative_id)")
+        db.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS idx_{table}_seq ON {table}(seq)")
+        db.execute(f"CREATE INDEX IF NOT EXISTS idx_{table}_updated ON {table}(updated)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_facts_disputed ON facts(status, initiative, kind)")
+    # Groups whose facts or events must be rebuilt: written in the same transaction as the article that
+    # changed them, consumed by consolidation, so a run killed in between leaves them for the next one.
+    db["stale_groups"].create({"item": str, "initiative_id": str, "kind": str}, pk=("item", "initiative_id", "kind"))
+    # Consolidation's own state: the window it used (a change rebuilds everything) and the last seq given.
+    db["consolidation"].create({"key": str, "value": str}, pk="key")
+    # exports: a consumer's cursor in facts and events, beside its cursor in articles
+    db["exports"].add_column("last_fact_seq", int)
+    db["exports"].add_column("fact_items", int)
+
+
 FIGURE_DATE_TRIGGERS = (
     """CREATE TRIGGER IF NOT EXISTS figures_date_insert AFTER INSERT ON figures BEGIN
   UPDATE figures SET date = coalesce(new.iso, (SELECT published FROM articles WHERE id = new.article_id))
@@ -223,35 +313,38 @@ WHEN new.published IS NOT old.published BEGIN
 END""",
 )
 
-# Rows in the order `date IS NULL, date DESC, initiative` (SQLite puts NULLs last in a descending order).
-# One compound SELECT ordered by plain columns: a query on the view with a WHERE and no ORDER BY of its own
-# gets the WHERE in each arm and merges the two arms, each read from an index in this order, so its first
-# rows come without sorting all of them (m005_query_indexes; tests/test_growth_queries.py).
+# One row per fact and per event, in the order `date IS NULL, date DESC, initiative` (SQLite puts NULLs last
+# in a descending order). One compound SELECT ordered by plain columns: a query on the view with a WHERE and
+# no ORDER BY of its own gets the WHERE in each arm and merges the two arms, each read from an index in this
+# order, so its first rows come without sorting all of them (m006_facts; tests/test_growth_queries.py).
+# Only facts and events about a gazetteer initiative are consolidated, from relevant originals.
 TIMELINE_SQL = """
 CREATE VIEW timeline AS
 SELECT
   f.date AS date,
-  f.subject AS initiative,
-  (SELECT country FROM entities WHERE name = f.subject ORDER BY kind != 'program' LIMIT 1) AS country,
-  'figure' AS item,
+  f.initiative AS initiative,
+  (SELECT country FROM entities WHERE id = f.initiative_id) AS country,
+  'fact' AS item,
   f.kind AS kind,
   f.label AS detail,
+  f.status AS status,
+  f.outlets AS outlets,
+  f.reported_by AS reported_by,
+  f.first_reported AS first_reported,
+  f.last_reported AS last_reported,
   f.value, f.min, f.max, f.unit, f.period,
-  f.text AS evidence,
-  f.sentence,
-  a.title, a.url, a.source_id, a.lang, a.first_seen AS found, a.id AS article_id
-FROM figures f JOIN articles a ON a.id = f.article_id
-WHERE a.relevant = 1 AND a.duplicate_of IS NULL
+  f.evidence AS evidence,
+  f.title, f.url, f.found, f.updated, f.initiative_id, f.id AS id
+FROM facts f
 UNION ALL
 SELECT
-  e.date, e.subject,
-  (SELECT country FROM entities WHERE name = e.subject ORDER BY kind != 'program' LIMIT 1),
-  'event', e.type, e.type,
+  e.date, e.initiative,
+  (SELECT country FROM entities WHERE id = e.initiative_id),
+  'event', e.type, e.detail, CASE WHEN e.outlets > 1 THEN 'agreed' ELSE 'single' END, e.outlets, e.reported_by,
+  e.first_reported, e.last_reported,
   NULL, NULL, NULL, NULL, NULL,
-  NULL, e.sentence,
-  a.title, a.url, a.source_id, a.lang, a.first_seen, a.id
-FROM events e JOIN articles a ON a.id = e.article_id
-WHERE a.relevant = 1 AND a.duplicate_of IS NULL
+  e.sentence, e.title, e.url, e.found, e.updated, e.initiative_id, e.id
+FROM events e
 ORDER BY date DESC, initiative
 """
 

@@ -1,4 +1,5 @@
-"""Score the extractor on the gold sets: per-kind figure precision/recall/F1, entity recall, relevance.
+"""Score the extractor on the gold sets: per-kind figure precision/recall/F1, entity recall, relevance; and
+the facts consolidated from the multi-outlet fixture (facts found, disputes, duplicates).
 
 `make eval` runs this module; `tests/test_gold_floors.py` pins floors on the same numbers. Matching follows
 `../shared/tools/score_extract.py` so that figures on our sets and on the shared corpus mean the same thing,
@@ -280,7 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from crawler.process import default_resources
 
-    results = evaluate(default_resources())
+    resources = default_resources()
+    results = evaluate(resources)
     for name, s in results.items():
         print(format_score(name, s))
         if args.verbose:
@@ -293,9 +295,27 @@ def main(argv: list[str] | None = None) -> int:
                 if miss["entities"]:
                     print(f"    entities missed: {', '.join(miss['entities'])}")
         print()
+    facts = fact_score(resources)
+    print("== facts (tests/fixtures/outlets/: several outlets, the same announcements)")
+    print(facts.line())
+    if args.verbose:
+        for miss in facts.misses:
+            print(f"  {miss}")
     if args.json:
-        Path(args.json).write_text(json.dumps({k: v.summary() for k, v in results.items()}, indent=2) + "\n")
+        summaries = {k: v.summary() for k, v in results.items()}
+        summaries["facts"] = {k: v for k, v in vars(facts).items() if k != "misses"}
+        Path(args.json).write_text(json.dumps(summaries, indent=2) + "\n")
     return 0
+
+
+def fact_score(resources: Any):  # noqa: ANN201 - a tests.outlets.FactScore
+    """Facts built from the multi-outlet fixture (real pages, `process_pages`), compared with its facts.yaml."""
+    from store import open_db
+    from tests.outlets import build, score_facts
+
+    db = open_db(memory=True)
+    build(db, resources)
+    return score_facts(db)
 
 
 if __name__ == "__main__":

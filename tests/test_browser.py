@@ -114,21 +114,30 @@ def test_timeline_claims_and_chart_pages_in_chromium(served_demo, browser):
     wait.until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "table.rows-and-columns")))
     assert browser.find_element(By.TAG_NAME, "h1").text.startswith("Timeline of one initiative")
     headers, rows = table(browser)
-    assert {"date", "kind", "detail", "evidence", "source_id"} <= set(headers)
-    assert len(rows) >= 10
+    assert {"date", "kind", "detail", "status", "outlets", "reported_by", "mentions_markdown"} <= set(headers)
+    assert len(rows) >= 6
     details = [row[headers.index("detail")] for row in rows]
-    assert "130,000–195,000 USD/year" in " ".join(details) or "~130,000–195,000 USD/year" in details
+    # one row per fact: the salary is one disputed fact that shows both outlets' ranges
+    salary = [d for d in details if "USD/year" in d]
+    assert len(salary) == 1 and "130,000–195,000" in salary[0] and "150,000–200,000" in salary[0]
     assert any("1,000" in d for d in details)
+    # the mentions link opens the figures behind the fact
+    link = browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns tbody tr td a[href*='fact_id=']")[0]
+    link.click()
+    wait.until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "table.rows-and-columns")))
+    assert "fact_id=" in browser.current_url and table(browser)[1]
+    browser.get(f"{served_demo}/demo/initiative_timeline?initiative=US+Tech+Force")
+    wait.until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "table.rows-and-columns")))
     screenshot(browser, "initiative_timeline")
 
     browser.get(f"{served_demo}/demo/disagreeing_claims")
     wait.until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "table.rows-and-columns")))
     assert browser.find_element(By.TAG_NAME, "h1").text.startswith("Claims that disagree between sources")
     headers, rows = table(browser)
-    assert {"initiative", "claim", "source_id", "published", "disputed_by"} <= set(headers)
-    by_source = {(row[headers.index("claim")], row[headers.index("source_id")]) for row in rows}
-    assert ("150,000–200,000 USD/year", "demo-actu-fr") in by_source
-    assert any(source == "demo-news-en" and "195,000" in claim for claim, source in by_source)
+    assert {"initiative", "claim", "outlets", "reported_by", "first_reported", "evidence"} <= set(headers)
+    by_outlet = {(row[headers.index("claim")], row[headers.index("reported_by")]) for row in rows}
+    assert ("150,000–200,000 USD/year", "Acteurs de l’État numérique") in by_outlet
+    assert any(outlet == "Civic Tech Wire" and "195,000" in claim for claim, outlet in by_outlet)
     screenshot(browser, "disagreeing_claims")
 
     browser.get(f"{served_demo}/-/dashboards/figures-over-time")

@@ -19,9 +19,10 @@ COPIES = _DEMO_MANIFEST["copies"]
 
 def snapshot(db_path: Path) -> dict:
     db = sqlite_utils.Database(db_path)
-    counts = {t: db[t].count for t in ("pages", "articles", "entities", "mentions", "figures", "events")}
+    tables = ("pages", "articles", "entities", "mentions", "figures", "event_mentions", "facts", "claims", "events")
+    counts = {t: db[t].count for t in tables}
     digest = hashlib.sha256()
-    for table in ("pages", "articles", "figures", "events", "mentions"):
+    for table in tables:
         order = "article_id, entity_id" if table == "mentions" else "id"
         for row in db.execute(f"SELECT * FROM {table} ORDER BY {order}"):
             digest.update(repr(row).encode())
@@ -67,7 +68,22 @@ def test_crawl_then_process_the_demo_corpus(tmp_path, demo_sources):
     assert rows[0]["source_id"] in launch["reachable_from"]
 
     timeline = list(db.query("SELECT * FROM timeline LIMIT 5"))
-    assert len(timeline) == 5 and all(r["url"] and r["source_id"] for r in timeline)
+    assert len(timeline) == 5 and all(r["url"] and r["reported_by"] and r["outlets"] for r in timeline)
+
+    # Facts, not mentions: each initiative's timeline states each thing once, dates are no rows of their own,
+    # and the two outlets' salary ranges for US Tech Force are one disputed fact holding both.
+    repeated = db.execute(
+        "SELECT initiative, kind, detail, count(*) FROM timeline WHERE item = 'fact'"
+        " GROUP BY 1, 2, 3 HAVING count(*) > 1"
+    ).fetchall()
+    assert repeated == []
+    assert db.execute("SELECT count(*) FROM timeline WHERE kind = 'date'").fetchone()[0] == 0
+    salary = list(db.query("SELECT * FROM facts WHERE initiative = 'US Tech Force' AND kind = 'salary'"))
+    assert len(salary) == 1 and salary[0]["status"] == "disputed" and salary[0]["outlets"] == 2
+    claims = {(c["min"], c["max"]) for c in db.query("SELECT * FROM claims WHERE fact_id = ?", [salary[0]["id"]])}
+    assert claims == {(130000, 195000), (150000, 200000)}
+    # the federal workforce's departures are on no initiative's timeline (they were on 18F's)
+    assert db.execute("SELECT count(*) FROM timeline WHERE value = 300000").fetchone()[0] == 0
     runs = [(r["command"], r["status"]) for r in db.query("SELECT command, status FROM runs ORDER BY id")]
     assert runs == [("crawl", "ok"), ("process", "ok")]
 
@@ -83,14 +99,14 @@ def test_demo_command_prints_the_summary(tmp_path):
     result = talentwatch("demo", cwd=tmp_path)
     assert (tmp_path / "demo.db").exists()
     out = result.stdout
-    assert "Database summary:" in out and "Newest timeline rows (5):" in out
+    assert "Database summary:" in out and "Newest facts (8):" in out and "disputed:" in out
     assert ".venv/bin/talentwatch serve demo.db" in out
     counts = {
         line.split()[0]: line.split()[-1]
         for line in out.splitlines()
         if line.startswith("  ") and line.split()[-1].isdigit()
     }
-    assert int(counts["articles"]) >= 12 and int(counts["figures"]) >= 30
+    assert int(counts["articles"]) >= 12 and int(counts["figures"]) >= 30 and int(counts["facts"]) >= 30
 
 
 @pytest.mark.slow

@@ -14,6 +14,7 @@ import time
 import feedparser
 import pytest
 
+from extract.normalize import slug
 from store import open_db
 from store.articles import save_article
 from store.export import ExportFilter, iter_articles
@@ -39,16 +40,21 @@ def article_record(n: int, title: str | None = None) -> dict:
         "relevant": n % 10 != 9,  # one in ten is irrelevant
         "relevance": 0.9 if n % 10 != 9 else 0.1,
         "content_hash": f"hash-{n}",
-        "entities": [{"name": name, "kind": "program", "country": country, "surface": [name], "mentions": 2}],
+        "initiative": name,
+        "initiative_id": slug(name),
+        "outlet": f"Outlet {n % 4}",
+        "entities": [{"name": name, "kind": "program", "country": country, "id": slug(name), "surface": [name],
+                      "mentions": 2}],
         "figures": [
-            {"kind": "headcount", "value": n + 10, "unit": "person", "what": "hires", "approx": False,
-             "subject": name, "label": f"{n + 10} hires", "text": str(n + 10), "start": 0, "end": 2,
-             "sentence": sentence},
+            {"kind": "headcount", "value": n + 10, "unit": "person", "what": "hires", "measure": "hires",
+             "approx": False, "subject": name, "initiative_id": slug(name), "label": f"{n + 10} hires",
+             "text": str(n + 10), "start": 0, "end": 2, "sentence": sentence},
             {"kind": "salary", "value": (50 + n) * 1000, "unit": "USD", "currency": "USD", "what": "salary",
-             "approx": False, "subject": name, "label": f"{(50 + n) * 1000:,} USD", "text": "x", "start": 3,
-             "end": 4, "sentence": sentence},
+             "measure": "salary", "approx": False, "subject": name, "initiative_id": slug(name),
+             "label": f"{(50 + n) * 1000:,} USD", "text": "x", "start": 3, "end": 4, "sentence": sentence},
         ],
-        "events": [{"type": "hiring", "date": None, "subject": name, "sentence": sentence}],
+        "events": [{"type": "hiring", "date": None, "subject": name, "initiative_id": slug(name),
+                    "detail": sentence, "sentence": sentence}],
     }  # fmt: skip
 
 
@@ -217,3 +223,60 @@ def test_csv_cells_cannot_start_a_formula_and_markdown_is_escaped():
     assert text.startswith("# talentwatch digest: 2 new articles")
     nothing = io.StringIO()
     assert write_markdown([], nothing) == 0 and nothing.getvalue() == ""
+
+
+# -- facts ---------------------------------------------------------------------------------------------------
+
+
+def consolidated(db_path):  # noqa: ANN001
+    from store.facts import consolidate
+
+    db = open_db(db_path)
+    consolidate(db)
+    return db
+
+
+@pytest.mark.slow
+def test_facts_export_gives_each_fact_once_then_only_what_changed(db_path):
+    db = consolidated(db_path)
+    facts, events = db["facts"].count, db["events"].count
+    first = [json.loads(line) for line in export(db_path, "--facts", "--new", "--consumer", "desk").stdout.splitlines()]
+    assert len(first) == facts + events and [i["seq"] for i in first] == sorted(i["seq"] for i in first)
+    assert {i["item"] for i in first} == {"fact", "event"} and all(i["change"] == "new" for i in first)
+    assert export(db_path, "--facts", "--new", "--consumer", "desk").stdout == ""
+    # the article cursor of the same consumer is its own: articles are all still new for it
+    assert len(ids(export(db_path, "--new", "--consumer", "desk").stdout)) == 27
+    # a new outlet reports what article 0 reported: its facts and event come again, as "new outlet"
+    url = "https://elsewhere.example/0"
+    save_page(
+        db, {"url": url, "canonical_url": url, "source_id": "wire", "via": "feed", "status": 200, "body": b"<p>y</p>"}
+    )
+    page = next(iter(pages_to_process(db, "v")))[0]
+    save_article(db, page, {**article_record(0), "content_hash": "elsewhere", "outlet": "Elsewhere"}, "v")
+    db.close()
+    consolidated(db_path).close()
+    again = [json.loads(line) for line in export(db_path, "--facts", "--new", "--consumer", "desk").stdout.splitlines()]
+    # (article 24 gave the same programme another value from another outlet within weeks: now a dispute)
+    assert sorted((i["item"], i["kind"], i["change"]) for i in again) == [
+        ("event", "hiring", "new outlet"), ("fact", "headcount", "disputed"), ("fact", "salary", "disputed")
+    ]  # fmt: skip
+    assert all("Elsewhere" in i["reported_by"] for i in again)
+
+
+def test_facts_in_every_format(db_path):
+    consolidated(db_path).close()
+    rows = list(csv.DictReader(io.StringIO(export(db_path, "--facts", "--format", "csv").stdout)))
+    assert rows and {"item", "initiative", "status", "outlets", "reported_by", "claims"} <= set(rows[0])
+    feed = feedparser.parse(export(db_path, "--facts", "--format", "atom").stdout)
+    assert not feed.bozo and len(feed.entries) == len(rows)
+    assert all(e.id.startswith(("urn:talentwatch:fact:", "urn:talentwatch:event:")) for e in feed.entries)
+    markdown = export(db_path, "--facts", "--format", "markdown", "--initiative", "USDS").stdout
+    assert markdown.startswith("# talentwatch digest") and "## United States Digital Service" in markdown
+    assert "## US Tech Force" not in markdown
+    salaries = export(db_path, "--facts", "--kind", "salary").stdout.splitlines()
+    assert salaries and all(json.loads(x)["kind"] == "salary" for x in salaries)
+
+
+def test_facts_refuse_article_only_filters(db_path):
+    result = export(db_path, "--facts", "--lang", "fr", check=False)
+    assert result.returncode == 2 and "--lang applies to articles, not to --facts" in result.stderr

@@ -123,3 +123,7 @@ def test_the_export_recipes_run_as_written(demo_db, tmp_path):
     assert "US Tech Force" in salaries and "USD" in salaries
     assert outputs[4] and all(json.loads(x)["lang"] == "fr" for x in outputs[4].splitlines())
     assert re.fullmatch(r"\d+ items\n", outputs[5]) and int(outputs[5].split()[0]) >= 10
+    facts = (tmp_path / "facts.md").read_text(encoding="utf-8")
+    assert facts.startswith("# talentwatch digest:") and "## US Tech Force" in facts and "disputed" in facts
+    disputed = [json.loads(x) for x in outputs[7].splitlines()]
+    assert disputed and all(f["status"] == "disputed" and len(f["claims"]) >= 2 for f in disputed)

@@ -63,7 +63,14 @@ def test_serve_answers_with_metadata_and_without_download(tmp_path):
         assert status == 200
         assert get(f"{base}/tw.db")[0] == 403
         status, body = get(f"{base}/tw/figures")
-        assert status == 200 and b"Numbers stated in articles" in body
+        assert status == 200 and b"Each number stated in an article" in body
+        # the home page: what the database answers first, internal tables hidden
+        status, body = get(f"{base}/")
+        home = body.decode()
+        assert status == 200 and "Questions it answers" in home and "Timeline of one initiative" in home
+        assert home.index("Questions it answers") < home.index("Tables")
+        for internal in ("_sqlite_migrations", "robots", "validators", "stale_groups", "consolidation", "articles_fts"):
+            assert f'/tw/{internal}"' not in home, internal
         # `kill` of the command (as a service manager stops it) stops Datasette too: the port is freed
         proc.terminate()
         assert proc.wait(timeout=20) == 0
@@ -79,9 +86,10 @@ CANNED = {
     "new_since": "?since=2000-01-01",
     "headcounts_and_salaries": "?initiative=",
     "partner_companies": "?initiative=US+Tech+Force",
-    "disagreeing_claims": "",
+    "disagreeing_claims": "?initiative=",
     "failing_sources": "",
     "search_articles": "?words=recrutement",
+    "figures_over_time": "?kind=&initiative=",
 }
 
 
@@ -116,17 +124,20 @@ def test_every_canned_query_answers_on_the_demo_database(demo_db, tmp_path):
             status, body = get(f"{base}/{name}.json{args}{sep}_shape=array")
             assert status == 200, (name, body[:300])
             rows[name] = json.loads(body)
-        assert rows["initiative_timeline"] and all(r["source_id"] for r in rows["initiative_timeline"])
-        assert any(r["kind"] == "salary" for r in rows["initiative_timeline"])
+        timeline = rows["initiative_timeline"]
+        assert timeline and all(r["reported_by"] and r["outlets"] for r in timeline)
+        assert any(r["kind"] == "salary" and r["status"] == "disputed" for r in timeline)
+        assert all(r["mentions_markdown"].startswith("[mentions](") for r in timeline)
         assert len(rows["new_since"]) > 100
         salary = [
             r for r in rows["headcounts_and_salaries"] if r["initiative"] == "US Tech Force" and r["kind"] == "salary"
         ]
-        assert any(r["lowest"] == 130000 and r["highest"] == 200000 for r in salary)  # both outlets' ranges
+        assert len(salary) == 1 and salary[0]["status"] == "disputed"  # both outlets' ranges, one fact
+        assert "130,000–195,000" in salary[0]["label"] and "150,000–200,000" in salary[0]["label"]
         assert {"Microsoft", "OpenAI"} <= {r["company"] for r in rows["partner_companies"]}
-        claims = {(r["claim"], r["source_id"]) for r in rows["disagreeing_claims"] if r["kind"] == "salary"}
-        assert ("150,000–200,000 USD/year", "demo-actu-fr") in claims
-        assert any(source == "demo-news-en" for _, source in claims)
+        claims = {(r["claim"], r["reported_by"]) for r in rows["disagreeing_claims"] if r["kind"] == "salary"}
+        assert ("150,000–200,000 USD/year", "Acteurs de l’État numérique") in claims
+        assert any(outlet == "Civic Tech Wire" for _, outlet in claims)
         assert rows["failing_sources"] == []
         # The README's examples of each canned query answer as written (its database is called tw)
         browsing = (ROOT / "README.md").read_text(encoding="utf-8").split("## Browsing", 1)[1].split("\n## ", 1)[0]
@@ -137,8 +148,8 @@ def test_every_canned_query_answers_on_the_demo_database(demo_db, tmp_path):
         # Metadata: titles, descriptions, facets, full-text search
         status, body = get(f"{base}/timeline?_size=5")
         page = body.decode()
-        assert status == 200 and "Dated figures and events per initiative" in page
-        for facet in ("initiative", "country", "kind", "source_id", "lang"):
+        assert status == 200 and "What is known about each initiative" in page
+        for facet in ("initiative", "country", "item", "kind", "status"):
             assert f"facet-demo-timeline-{facet}" in page, facet
         status, body = get(f"{base}/articles.json?_search=recrutement&_shape=array")
         assert status == 200 and json.loads(body)
@@ -155,6 +166,18 @@ def test_every_canned_query_answers_on_the_demo_database(demo_db, tmp_path):
         assert all(get(f"{base.removesuffix('/demo')}{s}")[0] == 200 for s in scripts)
         status, body = get(f"{base}/figures_over_time.json?kind=salary&initiative=US+Tech+Force&_shape=array")
         assert status == 200 and {r["value"] for r in json.loads(body)} >= {162500.0, 175000.0}
+        # Every canned query answers when opened without parameters, as a page and as data
+        for name in CANNED:
+            assert get(f"{base}/{name}")[0] == 200, name
+            status, body = get(f"{base}/{name}.json?_shape=array")
+            assert status == 200, (name, body[:300])
+        assert json.loads(get(f"{base}/search_articles.json?_shape=array")[1])  # the newest articles
+        # A fact's page lists its mentions: the figures that state it, each with its sentence and article
+        fact_id = next(r["mentions_markdown"] for r in timeline if r["kind"] == "salary").split("fact_id=")[1][:-1]
+        status, body = get(f"{base}/facts/{fact_id}")
+        assert status == 200 and f"fact_id={fact_id}" in body.decode()
+        mentions = json.loads(get(f"{base}/figures.json?fact_id={fact_id}&_shape=array")[1])
+        assert len(mentions) >= 2 and all(m["sentence"] for m in mentions)
     finally:
         proc.terminate()
         proc.wait(timeout=10)

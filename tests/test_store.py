@@ -5,6 +5,7 @@ import pytest
 from store import open_db
 from store.articles import save_article
 from store.export import ExportFilter, iter_articles
+from store.facts import consolidate
 from store.pages import pages_to_process, save_page, stored_among
 from store.runs import RunLock, RunLocked, finish_run, start_run
 from store.schema import migrations
@@ -29,13 +30,19 @@ RECORD = {
     "relevant": True,
     "relevance": 0.9,
     "content_hash": "abc",
-    "entities": [{"name": "US Tech Force", "kind": "program", "country": "US", "surface": ["US Tech Force"], "mentions": 1}],
+    "initiative": "US Tech Force",
+    "initiative_id": "us-tech-force",
+    "outlet": "Wire",
+    "entities": [{"name": "US Tech Force", "kind": "program", "country": "US", "id": "us-tech-force",
+                  "surface": ["US Tech Force"], "mentions": 1}],
     "figures": [
         {"kind": "headcount", "value": 1000, "min": None, "max": None, "unit": "person", "currency": None, "period": None,
-         "what": "hires", "approx": False, "iso": None, "subject": "US Tech Force", "label": "1,000 hires",
+         "what": "hires", "measure": "hires", "approx": False, "iso": None, "subject": "US Tech Force",
+         "initiative_id": "us-tech-force", "label": "1,000 hires",
          "text": "1,000", "start": 28, "end": 33, "sentence": "The US Tech Force will hire 1,000 technologists."}
     ],
-    "events": [{"type": "hiring", "date": "2025-12-17", "subject": "US Tech Force", "sentence": "The US Tech Force will hire 1,000 technologists."}],
+    "events": [{"type": "hiring", "date": "2025-12-17", "subject": "US Tech Force", "initiative_id": "us-tech-force",
+                "detail": "The US Tech Force will hire 1,000 technologists", "sentence": "The US Tech Force will hire 1,000 technologists."}],
 }  # fmt: skip
 
 
@@ -47,7 +54,7 @@ def db():
 
 
 def counts(db):
-    return {t: db[t].count for t in ("pages", "articles", "entities", "mentions", "figures", "events")}
+    return {t: db[t].count for t in ("pages", "articles", "entities", "mentions", "figures", "event_mentions")}
 
 
 def test_migrations_and_shape_are_idempotent(tmp_path):
@@ -64,6 +71,7 @@ def test_migrations_and_shape_are_idempotent(tmp_path):
         "m003_incremental_crawl",
         "m004_export_cursors",
         "m005_query_indexes",
+        "m006_facts",
     ]
     assert {"timeline"} <= set(again.view_names()) and "articles_fts" in again.table_names()
 
@@ -91,13 +99,19 @@ def test_save_article_replaces_everything_and_feeds_fts_and_timeline(db):
     save_article(db, page, RECORD, "v1")
     first = counts(db)
     save_article(db, page, RECORD, "v1")
-    assert counts(db) == first == {"pages": 1, "articles": 1, "entities": 1, "mentions": 1, "figures": 1, "events": 1}
+    assert counts(db) == first == {
+        "pages": 1, "articles": 1, "entities": 1, "mentions": 1, "figures": 1, "event_mentions": 1
+    }  # fmt: skip
     assert list(pages_to_process(db, "v1")) == []
     hits = list(db["articles"].search("technologists"))
     assert len(hits) == 1
+    assert db.execute("SELECT count(*) FROM timeline").fetchone()[0] == 0  # until consolidated
+    consolidate(db)
+    consolidate(db)
     rows = list(db.query("SELECT * FROM timeline"))
-    assert {r["item"] for r in rows} == {"figure", "event"}
-    assert all(r["initiative"] == "US Tech Force" and r["source_id"] == "wire" for r in rows)
+    assert sorted(r["item"] for r in rows) == ["event", "fact"]
+    assert all(r["initiative"] == "US Tech Force" and r["reported_by"] == "Wire" and r["outlets"] == 1 for r in rows)
+    assert db.execute("SELECT fact_id IS NOT NULL FROM figures").fetchone()[0] == 1
 
 
 def test_irrelevant_and_duplicate_articles_stay_out_of_timeline_and_export(db):
@@ -108,7 +122,9 @@ def test_irrelevant_and_duplicate_articles_stay_out_of_timeline_and_export(db):
     save_article(db, pages[1], RECORD, "v1")  # same content hash: a syndicated copy
     duplicates = [r["duplicate_of"] for r in db.query("SELECT duplicate_of FROM articles ORDER BY duplicate_of")]
     assert duplicates.count(None) == 1
+    consolidate(db)
     assert db.execute("SELECT count(*) FROM timeline").fetchone()[0] == 2
+    assert db.execute("SELECT articles FROM facts").fetchone()[0] == 1  # the copy is not a second report
     exported = list(iter_articles(db))
     assert len(exported) == 1 and exported[0]["figures"][0]["value"] == 1000
     assert exported[0]["entities"][0]["name"] == "US Tech Force"

@@ -56,10 +56,15 @@ def test_the_migration_fills_the_dates_of_existing_figures(tmp_path):
     db = sqlite_utils.Database(path)
     migrations.apply(db, stop_before="m005_query_indexes")  # the view of that time is not needed here
     db["sources"].insert({"id": "wire", "kind": "feed", "url": "https://news.example/feed"})
-    saved(db, figures=[*RECORD["figures"], DATED])
+    save_page(db, PAGE)
+    page_id = db.execute("SELECT id FROM pages").fetchone()[0]
+    # rows as the code of that time wrote them
+    db["articles"].insert({"id": page_id, "page_id": page_id, "url": PAGE["url"], "source_id": "wire",
+                           "published": "2025-12-17", "content_hash": "h", "relevant": 1})  # fmt: skip
+    old = ("kind", "value", "iso", "subject", "label", "start", "end")
+    for n, figure in enumerate((RECORD["figures"][0], DATED)):
+        db["figures"].insert({"id": f"f{n}", "article_id": page_id, **{k: figure[k] for k in old}})
     db.close()
     db = open_db(path)
     assert stored_dates(db) == {"headcount": "2025-12-17", "date": "2024-05-01"}
-    timeline = db.execute("SELECT date, kind FROM timeline").fetchall()
-    assert timeline == [("2025-12-17", "headcount"), ("2025-12-17", "hiring"), ("2024-05-01", "date")]
     db.close()

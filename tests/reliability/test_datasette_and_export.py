@@ -17,6 +17,7 @@ import sqlite_utils
 
 from store import open_db
 from store.articles import save_article
+from store.facts import consolidate
 from store.pages import pages_to_process, save_page
 from tests.conftest import BIN, talentwatch
 from tests.test_serve import free_port, get
@@ -48,12 +49,15 @@ def add_hostile_article(db_path) -> str:  # noqa: ANN001
         "relevance": 0.9, "content_hash": "hostile",
         "entities": [{"name": "US Tech Force", "kind": "program", "country": "US", "surface": [SCRIPT], "mentions": 1},
                      {"name": f"Evil {SCRIPT}", "kind": "company", "country": None, "surface": [], "mentions": 1}],
-        "figures": [{"kind": "headcount", "value": 7, "unit": "person", "what": SCRIPT, "approx": False,
-                     "subject": "US Tech Force", "label": f"7 {SCRIPT}", "text": SCRIPT, "start": 0, "end": 1,
-                     "sentence": sentence}],
-        "events": [],
+        "outlet": f"Outlet {SCRIPT}", "initiative": "US Tech Force", "initiative_id": "us-tech-force",
+        "figures": [{"kind": "headcount", "value": 7, "unit": "person", "what": SCRIPT, "measure": SCRIPT,
+                     "approx": False, "subject": "US Tech Force", "initiative_id": "us-tech-force",
+                     "label": f"7 {SCRIPT}", "text": SCRIPT, "start": 0, "end": 1, "sentence": sentence}],
+        "events": [{"type": "hiring", "date": "2025-12-19", "subject": "US Tech Force",
+                    "initiative_id": "us-tech-force", "detail": sentence, "sentence": sentence}],
     }  # fmt: skip
     article_id = save_article(db, page, record, "hostile")
+    consolidate(db)  # on the timeline, in facts and events too
     db.close()
     return article_id
 
@@ -92,6 +96,8 @@ def test_10_datasette_and_export(demo_db, tmp_path, record):
             "/demo/entities?kind=company", "/demo/timeline?initiative=US+Tech+Force",
             "/demo/initiative_timeline?initiative=US+Tech+Force", "/demo/new_since?since=2000-01-01",
             "/demo/headcounts_and_salaries?initiative=", "/demo/partner_companies?initiative=",
+            "/demo/facts?initiative=US+Tech+Force", "/demo/events?initiative=US+Tech+Force",
+            "/demo/claims?label__contains=script",
         ]  # fmt: skip
         shown = {}
         for path in pages:
