@@ -38,7 +38,8 @@ INITIATIVES = (
     "Etalab", "Entrepreneurs d'intérêt général", "beta.gouv.fr", "FranceConnect",
 )  # fmt: skip
 # An initiative covered by a fixed number of articles however large the table grows (a programme that ran
-# for a season): its timeline should cost the same in a database ten times larger.
+# for a season, its articles a fortnight apart): its timeline should cost the same in a database ten times
+# larger.
 NICHE_INITIATIVE, NICHE_ARTICLES = "Programme TALENT", 40
 COMPANIES = ("Microsoft", "Amazon", "Meta", "Adobe", "xAI", "Google", "Palantir", "OpenAI", "Capgemini", "Accenture")
 # Search terms: one found in a share of all articles (what a user types first), one found in a fixed number
@@ -117,6 +118,8 @@ def _article(rng: random.Random, seq: int, total: int, when: datetime, weights: 
     lang = "fr" if rng.random() < 0.45 else "en"
     article_id = stable_id("bench-article", seq)
     niche = _one_of_evenly_spread(seq, total, NICHE_ARTICLES)
+    if niche:  # drawn from a generator of its own: the same article, with the same facts, at any size
+        rng = random.Random(f"niche-{seq * NICHE_ARTICLES // total}")
     main = NICHE_INITIATIVE if niche else rng.choices(INITIATIVES, weights)[0]
     others = rng.sample(INITIATIVES, 2)
     words = rng.choices(FILLER[lang], k=WORDS_PER_ARTICLE)
@@ -127,6 +130,8 @@ def _article(rng: random.Random, seq: int, total: int, when: datetime, weights: 
         words[rng.randrange(WORDS_PER_ARTICLE)] = RARE_TERM
     sentences = [" ".join(words[i : i + 20]).capitalize() + "." for i in range(0, WORDS_PER_ARTICLE, 20)]
     published = None if rng.random() < 0.05 else (when - timedelta(hours=rng.randint(0, 72))).date().isoformat()
+    if niche:  # a season's coverage, a fortnight apart, whatever the size of the table
+        published = (START + timedelta(days=14 * (seq * NICHE_ARTICLES // total))).date().isoformat()
     first_seen = when.isoformat(timespec="seconds").replace("+00:00", "Z")
     copy = earlier and not niche and rng.random() < 0.03
     article = {

@@ -544,15 +544,7 @@ def export(
       talentwatch --db tw.db export --initiative USDS --kind headcount --format csv > usds.csv
     """
     from store import export as store_export
-    from store.formats import (
-        write_atom,
-        write_csv,
-        write_facts_atom,
-        write_facts_csv,
-        write_facts_markdown,
-        write_jsonl,
-        write_markdown,
-    )  # fmt: skip
+    from store.formats import writer
 
     if only_new != bool(consumer):
         raise click.UsageError("--new and --consumer go together (each consumer has its own cursor)")
@@ -567,35 +559,31 @@ def export(
     if filters["kind"]:
         filters["kind"] = _export_kind(filters["kind"])
     what = "facts" if facts else "articles"
-    feed = {
-        "feed_id": f"urn:talentwatch:export:{what}:{consumer or 'all'}" if facts else f"urn:talentwatch:export:{consumer or 'all'}",
-        "title": f"talentwatch {what}: new for {consumer}" if consumer else f"talentwatch {what}",
-    }  # fmt: skip
+    write = writer(
+        fmt, facts=facts, title=f"talentwatch {what}: new for {consumer}" if consumer else f"talentwatch {what}",
+        # the articles feed keeps the id it always had, so that feed readers see the same feed
+        feed_id=f"urn:talentwatch:export:{what}:{consumer or 'all'}" if facts else f"urn:talentwatch:export:{consumer or 'all'}",
+    )  # fmt: skip
     if facts:
-        writers = {"jsonl": write_jsonl, "csv": write_facts_csv, "markdown": write_facts_markdown,
-                   "atom": lambda items, out: write_facts_atom(items, out, **feed)}  # fmt: skip
         latest, cursor, advance = (
-            store_export.latest_fact_seq,
-            store_export.consumer_fact_cursor,
-            store_export.advance_fact_cursor,
-        )
-        select = lambda after, upto: store_export.iter_facts(  # noqa: E731
-            db, store_export.FactFilter(after_seq=after, upto_seq=upto, since=filters["since"],
-                                        initiative=filters["initiative"], kind=filters["kind"])
+            store_export.latest_fact_seq, store_export.consumer_fact_cursor, store_export.advance_fact_cursor
         )  # fmt: skip
+        chosen = {k: filters[k] for k in ("since", "initiative", "kind")}
+
+        def select(db, after: int, upto: int):  # noqa: ANN001, ANN202
+            return store_export.iter_facts(db, store_export.FactFilter(after_seq=after, upto_seq=upto, **chosen))
     else:
-        writers = {"jsonl": write_jsonl, "csv": write_csv, "markdown": write_markdown,
-                   "atom": lambda items, out: write_atom(items, out, **feed)}  # fmt: skip
         latest, cursor, advance = (store_export.latest_seq, store_export.consumer_cursor, store_export.advance_cursor)
-        select = lambda after, upto: store_export.iter_articles(  # noqa: E731
-            db, store_export.ExportFilter(after_seq=after, upto_seq=upto, **filters)
-        )
+
+        def select(db, after: int, upto: int):  # noqa: ANN001, ANN202
+            return store_export.iter_articles(db, store_export.ExportFilter(after_seq=after, upto_seq=upto, **filters))
+
     db = open_db(obj["db"])
     with store_export.snapshot(db):
         upto = latest(db)
         after = cursor(db, consumer) if consumer else 0
-        items = select(after, upto)
-        written = _write_output(output, lambda out: writers[fmt](items, out))
+        items = select(db, after, upto)
+        written = _write_output(output, lambda out: write(items, out))
     if consumer:
         advance(db, consumer, upto, written, fmt)
     db.close()

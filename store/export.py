@@ -1,5 +1,5 @@
-"""Read articles with their figures, entities and events for `talentwatch export`, and keep each
-consumer's cursor.
+"""Read articles with their figures, entities and events, or the facts and events, for `talentwatch
+export`, and keep each consumer's cursors (one in articles, one in facts).
 
 Filters are bound parameters and the SQL text is fixed: nothing a user types becomes SQL. An export
 reads one snapshot (a read transaction), so the cursor it proposes covers exactly what it returned.

@@ -22,6 +22,7 @@ depends on what is stored, never on the order in which it was processed.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -70,10 +71,10 @@ class Report:
     as_of: str | None  # the date the mention's own words state
     row: dict[str, Any]
     inferred: bool = False  # its measure or period comes from other reports of the same value
+    day: date = field(init=False)  # of `reported`, parsed once: the dispute test compares it many times
 
-    @property
-    def day(self) -> date:
-        return _day(self.reported)
+    def __post_init__(self) -> None:
+        self.day = _day(self.reported)
 
 
 def _day(iso: str) -> date:
@@ -134,13 +135,15 @@ def _years_differ(a: Report, b: Report) -> bool:
     return bool(a.as_of and b.as_of and a.as_of[:4] != b.as_of[:4])
 
 
-def _dispute(a: list[Report], b: list[Report], window: timedelta) -> bool:
+def _dispute(a: Claim, b: Claim, window: timedelta) -> bool:
     """Whether two values are claims about one thing: reported by different outlets, in different articles,
     within the window of each other, for the same year when both say which."""
-    if {r.article_id for r in a} & {r.article_id for r in b}:
+    if a.article_ids & b.article_ids:
         return False  # one article states both: a change or a series, never a disagreement
-    b_sorted = sorted(b, key=lambda r: r.day)
-    for ra in a:
+    if len(a.outlet_set | b.outlet_set) == 1:
+        return False
+    b_sorted = b.by_day
+    for ra in a.reports:
         for rb in b_sorted:
             if rb.day < ra.day - window:
                 continue
@@ -156,9 +159,21 @@ class Claim:
     key: tuple
     reports: list[Report] = field(default_factory=list)
 
+    @functools.cached_property
+    def article_ids(self) -> set[str]:
+        return {r.article_id for r in self.reports}
+
+    @functools.cached_property
+    def outlet_set(self) -> set[str]:
+        return {r.outlet for r in self.reports}
+
+    @functools.cached_property
+    def by_day(self) -> list[Report]:
+        return sorted(self.reports, key=lambda r: r.day)
+
     @property
     def outlets(self) -> list[str]:
-        return sorted({r.outlet for r in self.reports}, key=str.casefold)
+        return sorted(self.outlet_set, key=str.casefold)
 
     @property
     def first(self) -> Report:
@@ -212,7 +227,7 @@ def build_facts(rows: list[dict[str, Any]], window_days: int) -> list[dict[str, 
         components = _Components(keys)
         for i, a in enumerate(keys):
             for b in keys[i + 1 :]:
-                if components.find(a) != components.find(b) and _dispute(claims[a].reports, claims[b].reports, window):
+                if components.find(a) != components.find(b) and _dispute(claims[a], claims[b], window):
                     components.union(a, b)
         for component in components.groups():
             members = sorted((claims[k] for k in component), key=lambda c: (c.first_reported, repr(c.key)))

@@ -11,7 +11,7 @@ import csv
 import html
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -241,3 +241,14 @@ def write_facts_markdown(items: Iterable[dict[str, Any]], out: TextIO) -> int:
             out.write(f"- **{_md(item['label'])}** ({_md(item['kind'])}){tag}: {item['outlets']} outlet(s), {who};"
                       f" first reported {item['first_reported']}{link}\n")  # fmt: skip
     return n
+
+
+def writer(fmt: str, *, facts: bool, feed_id: str, title: str) -> Callable[[Iterable[dict[str, Any]], TextIO], int]:
+    """The writer of one format, for articles or (with `facts`) facts and events; Atom gets its feed's id."""
+    if fmt == "jsonl":
+        return write_jsonl
+    if fmt == "atom":
+        atom = write_facts_atom if facts else write_atom
+        return lambda items, out: atom(items, out, feed_id=feed_id, title=title)
+    return {("csv", False): write_csv, ("csv", True): write_facts_csv,
+            ("markdown", False): write_markdown, ("markdown", True): write_facts_markdown}[fmt, facts]  # fmt: skip

@@ -288,6 +288,8 @@ def m006_facts(db: sqlite_utils.Database) -> None:
         db.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS idx_{table}_seq ON {table}(seq)")
         db.execute(f"CREATE INDEX IF NOT EXISTS idx_{table}_updated ON {table}(updated)")
     db.execute("CREATE INDEX IF NOT EXISTS idx_facts_disputed ON facts(status, initiative, kind)")
+    # the articles mainly about one initiative (partner_companies)
+    db.execute("CREATE INDEX IF NOT EXISTS idx_articles_initiative ON articles(initiative COLLATE NOCASE)")
     # Groups whose facts or events must be rebuilt: written in the same transaction as the article that
     # changed them, consumed by consolidation, so a run killed in between leaves them for the next one.
     db["stale_groups"].create({"item": str, "initiative_id": str, "kind": str}, pk=("item", "initiative_id", "kind"))
