@@ -230,6 +230,54 @@ def main_initiative(entities: list[dict[str, Any]]) -> dict[str, Any] | None:
     return None
 
 
+# A line that gives the publication, update or caption of the page rather than the story: its dates are
+# metadata ("Publié le 12 mars 2023", "Updated Feb 3, 2025 10:15 ET", "Photo: ... 2019").
+DATELINE = re.compile(
+    r"^\W*(?:(?:last\s+)?updated|published|posted|modified|publié|mis\s+à\s+jour|modifié|dernière\s+mise\s+à\s+jour|"
+    r"by|par|photo|image|crédit|credit|©)\b",
+    re.IGNORECASE,
+)
+# Event types whose date is a fact of its own even beside a figure ("launched in 2017 with $25.5 million",
+# "40 staff were laid off in February 2025"): things that happen once. Hiring and budgets go on, and their
+# year only says which cohort or which budget ("45 recrutés en 2020").
+DATE_EVENTS = ("launch", "closure", "layoff", "resignation")
+DAY_PRECISION = re.compile(r"^(?:\d{4}|-)-\d{2}-\d{2}$")
+# What comes before a year that qualifies a figure ("192 en 2015", "$1 billion in 2021", "the figures in 2022"),
+# and before a month that does ("as of March 2023", "à fin juin 2024"); not "by", "d'ici", "since", "until".
+QUALIFYING_BEFORE = {
+    False: re.compile(r"(?:\b(?:in|en|au|pour|for|of|during|durant)\s+|^\W*|[(,]\s*)$", re.IGNORECASE),
+    True: re.compile(
+        r"\b(?:as\s+of|at\s+the\s+end\s+of|(?:à\s+)?fin|en\s+date\s+d[eu]|au\s+mois\s+d[e'])\s+$", re.IGNORECASE
+    ),
+}
+
+
+def _date_is_no_fact(
+    date: dict[str, Any], figures: list[dict[str, Any]], text: str, lo: int, hi: int, lang: str, topics: dict
+) -> bool:
+    """Whether a date found in the sentence text[lo:hi] is page furniture or only qualifies another figure.
+
+    - a dateline: the line says little but the date ("Feb 03 2015"), or reads as a publication, update,
+      byline or caption line;
+    - a year or a month ("192 en 2015", "as of March 2023") in the clause of another figure, when that
+      clause reports no launch, closure, layoff or resignation: the figure carries it (`as_of`)."""
+    sentence = text[lo:hi]
+    rest = sentence[: date["start"] - lo] + sentence[date["end"] - lo :]
+    if len(re.findall(r"[^\W\d_]{2,}", rest)) <= 2 or DATELINE.match(sentence):
+        return True
+    if DAY_PRECISION.match(date["iso"] or ""):
+        return False  # a day is an event's ("on January 20")
+    before = text[max(lo, date["start"] - 24) : date["start"]]
+    if not QUALIFYING_BEFORE[len(date["iso"] or "") > 4].search(before):
+        return False  # "by 2027", "d'ici 2027", "since 2017", "announced in November 2023": a deadline, a start
+    clause_lo, clause_hi = date["clause"]
+    qualified = any(f["kind"] != "date" and f["start"] >= clause_lo and f["end"] <= clause_hi for f in figures)
+    if not qualified:
+        return False
+    clause = text[clause_lo:clause_hi]
+    return not any(kind in DATE_EVENTS for kind, _, _ in event_triggers(clause, lang, topics))
+
+
 def _stated_date(figure: dict[str, Any], dates: list[dict[str, Any]], clause: tuple[int, int]) -> str | None:
     """The date a figure's clause (else its sentence) states, the closest first: "45 fellows in 2022" is
     the 2022 cohort, a fact of its own beside the 2020 one."""
@@ -269,7 +317,6 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
     home = main.get("country") if main else None
     context = SubjectContext(entities, resources.gazetteer, main, actor_pattern(resources.topics, lang), text)
     published = doc.get("published")
-    default_year = int(published[:4]) if published else None
     figures: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     seen_figures: set[tuple[str, str, str]] = set()
@@ -277,7 +324,7 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
     for lo, hi in sentence_offsets(spacy_doc, text):
         sentence, offset = text[lo:hi], lo
         sentence_figures = []
-        for f in figures_from_sentence(sentence, lang, default_year):
+        for f in figures_from_sentence(sentence, lang):
             if f["kind"] == "date" and f.get("iso") == published:
                 continue  # the byline's publication date is metadata, not a fact of the story
             key = (fold(sentence), f["text"], f["kind"])
@@ -300,7 +347,11 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
         dated = [f for f in sentence_figures if f["kind"] == "date" and f.get("iso")]
         for f in sentence_figures:
             f["as_of"] = None if f["kind"] == "date" else _stated_date(f, dated, f["clause"])
-        figures.extend({k: f.get(k) for k in FIGURE_KEYS} for f in sentence_figures)
+        figures.extend(
+            {k: f.get(k) for k in FIGURE_KEYS}
+            for f in sentence_figures
+            if f["kind"] != "date" or not _date_is_no_fact(f, sentence_figures, text, lo, hi, lang, resources.topics)
+        )
         named = _nearest_known(lo, lo, entities, lo, hi)
         if not (named or sentence_figures):
             continue  # an event names its initiative or states a figure

@@ -72,9 +72,10 @@ def _month(match: re.Match) -> int | None:
     return None
 
 
-def find_dates(text: str, default_year: int | None = None) -> list[DateSpan]:
+def find_dates(text: str) -> list[DateSpan]:
     """Dates in `text`, earliest first, without overlaps. Day-month without a year borrows the year of the
-    next dated mention in the text ("du 7 mars au 3 avril 2022"), else `default_year`."""
+    next dated mention in the text ("du 7 mars au 3 avril 2022"), else is reported without one ("--03-07"):
+    the year of the publication is not always the year of the event."""
     if not DIGIT.search(text):
         return []  # every date has digits (its day or its year); most sentences have none
     taken: list[tuple[int, int]] = []
@@ -102,9 +103,10 @@ def find_dates(text: str, default_year: int | None = None) -> list[DateSpan]:
     for i, (start, end, year, month, day) in enumerate(found):
         if year is None:
             later = [f[2] for f in found[i + 1 :] if f[2] is not None and f[0] - end < 60]
-            year = later[0] if later else default_year
+            year = later[0] if later else None
         if year is None:
-            iso = None
+            # "le 19 octobre": what is known, without a year the text does not give (ISO 8601's --MM-DD)
+            iso = f"--{month:02d}-{day:02d}" if day is not None else f"--{month:02d}"
         elif day is None:
             iso = f"{year:04d}-{month:02d}"
         else:

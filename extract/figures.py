@@ -46,11 +46,11 @@ NOUNS: list[tuple[str, tuple[str, str, str]]] = [
     ("specialiste", (*PEOPLE, "specialists")), ("technologue", (*PEOPLE, "technologists")),
     ("talent", (*PEOPLE, "talents")), ("jeune", (*PEOPLE, "young people")), ("entrepreneur", (*PEOPLE, "entrepreneurs")),
     ("fellow", (*PEOPLE, "fellows")), ("membre", (*PEOPLE, "members")), ("candidat", (*PEOPLE, "applicants")),
-    ("candidature", (*PEOPLE, "applications")), ("participant", (*PEOPLE, "participants")),
+    ("candidature", ("count", "application", "applications")), ("participant", (*PEOPLE, "participants")),
     ("collaborat", (*PEOPLE, "staff")), ("professionnel", (*PEOPLE, "professionals")), ("chercheu", (*PEOPLE, "researchers")),
     ("etudiant", (*PEOPLE, "students")), ("stagiaire", (*PEOPLE, "interns")), ("laureat", (*PEOPLE, "laureates")),
     ("contractuel", (*PEOPLE, "contractors")), ("informaticien", (*PEOPLE, "IT specialists")),
-    ("eig", (*PEOPLE, "entrepreneurs")), ("dossier", (*PEOPLE, "applications")), ("recrutement", (*PEOPLE, "hires")),
+    ("eig", (*PEOPLE, "entrepreneurs")), ("dossier", ("count", "application", "applications")), ("recrutement", (*PEOPLE, "hires")),
     ("recruteu", (*PEOPLE, "recruiters")), ("intervenant", (*PEOPLE, "contributors")), ("innovat", (*PEOPLE, "innovators")),
     ("metier", ("count", "job type", "job types")), ("action", ("count", "action", "actions")),
     ("session", ("count", "session", "sessions")), ("departement", ("count", "department", "departments")),
@@ -73,7 +73,7 @@ NOUNS: list[tuple[str, tuple[str, str, str]]] = [
     ("staffer", (*PEOPLE, "staff")), ("staff", (*PEOPLE, "staff")), ("worker", (*PEOPLE, "workers")), ("technologist", (*PEOPLE, "technologists")),
     ("engineer", (*PEOPLE, "engineers")), ("developer", (*PEOPLE, "developers")), ("specialist", (*PEOPLE, "specialists")),
     ("recruit", (*PEOPLE, "recruits")), ("hire", (*PEOPLE, "hires")), ("applicant", (*PEOPLE, "applicants")),
-    ("application", (*PEOPLE, "applications")), ("professional", (*PEOPLE, "professionals")),
+    ("application", ("count", "application", "applications")), ("professional", (*PEOPLE, "professionals")),
     ("contractor", (*PEOPLE, "contractors")), ("researcher", (*PEOPLE, "researchers")), ("student", (*PEOPLE, "students")),
     ("intern", (*PEOPLE, "interns")), ("official", (*PEOPLE, "officials")), ("civil servant", (*PEOPLE, "civil servants")),
     ("graduate", (*PEOPLE, "graduates")), ("team member", (*PEOPLE, "team members")), ("product manager", (*PEOPLE, "product managers")),
@@ -101,7 +101,7 @@ HEADCOUNT_MEASURES = {
     "hires": "hires", "recruits": "hires", "resignations": "resignations", "layoffs": "layoffs",
     "staff": "staff", "employees": "staff", "team members": "staff", "civil servants": "staff",
     "workers": "staff", "officials": "staff", "civilian employees": "staff", "contractors": "staff",
-    "applicants": "applicants", "applications": "applications",
+    "applicants": "applicants",
     "fellows": "cohort", "entrepreneurs": "cohort", "laureates": "cohort", "participants": "cohort",
     "interns": "cohort", "students": "cohort", "innovators": "cohort", "veterans": "cohort",
 }  # fmt: skip
@@ -322,17 +322,23 @@ def _one_word_durations(sentence: str, masked: str, taken: list[tuple[int, int]]
     return figures
 
 
-def figures_from_sentence(sentence: str, lang: str, default_year: int | None = None) -> list[dict[str, Any]]:
+def figures_from_sentence(sentence: str, lang: str) -> list[dict[str, Any]]:
     """All figures in one sentence, with offsets relative to the sentence."""
-    dates = find_dates(sentence, default_year)
+    dates = find_dates(sentence)
     masked = mask(sentence, dates)
     figures: list[dict[str, Any]] = []
     for span in dates:
         if span.iso:
             figures.append(_date_figure(span))
     taken: list[tuple[int, int]] = []
-    for q in find_quantities(masked, lang):
+    quantities = find_quantities(masked, lang)
+    for i, q in enumerate(quantities):
         typed = _classify(q, masked, sentence)
+        if q.change_to and i + 1 < len(quantities):
+            # "de 120 à 568 collaborateurs": the earlier value counts what the later one does
+            later = _classify(quantities[i + 1], masked, sentence)
+            if later is not None:
+                typed = {k: v for k, v in later.items() if k != "_extend"}
         if typed is None:
             continue
         end = q.end + typed.pop("_extend", 0)

@@ -90,7 +90,7 @@ CURRENCY_CODES = {
 UNQUALIFIED_DOLLARS = {"$", "dollar", "dollars"}
 
 PERIOD_AFTER = re.compile(
-    r"^\s*(?:(?P<year>par\s+an|par\s+année|per\s+year|a\s+year|per\s+annum|annually|annuels?|/\s?an\b|/\s?year)|"
+    r"^\s*(?:(?:bruts?|nets?|gross|before\s+tax|avant\s+impôts?)\s+)?(?:(?P<year>par\s+an|par\s+année|per\s+year|a\s+year|per\s+annum|annually|annuels?|/\s?an\b|/\s?year)|"
     r"(?P<month>par\s+mois|per\s+month|a\s+month|monthly|mensuels?|chaque\s+mois|each\s+month|/\s?mois)|"
     r"(?P<hour>per\s+hour|an\s+hour|de\s+l'heure|/\s?h\b))",
     re.IGNORECASE,
@@ -98,6 +98,16 @@ PERIOD_AFTER = re.compile(
 PERCENT_AFTER = re.compile(r"^\s?(?:%|pour\s?cent|percent|per\s+cent)", re.IGNORECASE)
 
 RANGE_PREFIX = re.compile(r"\b(?P<p>entre|between|from|de|d'|d’)\s*$", re.IGNORECASE)
+# A verb of change before "from X to Y" / "de X à Y" makes two figures, the earlier and the later value, not a
+# range: "est passé de 4 à 6 millions", "dropping from 640 to 590", "passer de 90 à 130 agents".
+CHANGE_BEFORE = re.compile(
+    r"\b(?:pass\w*|augment\w*|baiss\w*|diminu\w*|progress\w*|grimp\w*|chut\w*|recul\w*|bondi\w*|"
+    r"évolu\w*|evolu\w*|croît|croiss\w*|réduit\w*|multipli\w*|doubl\w*|port[ée]\w*|"
+    r"r[io]s(?:e|en|es|ing)|gr[eo]w(?:n|s|ing)?|increas\w*|decreas\w*|declin\w*|f[ae]ll(?:en|s|ing)?|"
+    r"drop\w*|jump\w*|climb\w*|shr[aiu]nk\w*|expand\w*|swell\w*|went|gone|go(?:es|ing)?|up|down)\b"
+    r"[^.;:!?]{0,30}$",
+    re.IGNORECASE,
+)
 RANGE_JOIN = re.compile(r"^\s*(?:–|—|-|to|à|au|and|et|or|ou)\s*$", re.IGNORECASE)
 NEEDS_PREFIX = {"and", "et"}
 
@@ -119,6 +129,7 @@ class Quantity:
     # A bare "$" or "dollars": US dollars unless the context says Canada, Australia or Singapore
     unqualified_dollar: bool = False
     scale: float = 1.0  # the scale word applied ("million"), shared with the low end of a range
+    change_to: bool = False  # the earlier value of a change ("de 4 à 6 millions"): the next one says what it is
     num_start: int = 0  # where the digits/words themselves start and end, for context rules
     num_end: int = 0
 
@@ -131,6 +142,8 @@ def parse_number(token: str, lang: str) -> float | None:
     if lang == "fr":
         if re.fullmatch(r"\d{1,3}(?:,\d{3})+", t) and t.count(",") > 1:
             t = t.replace(",", "")  # "1,000,000" in a French text is still a thousands grouping
+        elif re.fullmatch(r"\d{1,3}(?:\.\d{3})+", t):
+            t = t.replace(".", "")  # "3.500 euros": a dot groups thousands in French (Belgium, Switzerland...)
         else:
             t = t.replace(",", ".")
     else:
@@ -148,6 +161,10 @@ def words_to_number(span: str, lang: str) -> float | None:
         return None
 
 
+# "un ou deux designers", "one or two stints": here "un" and "one" count (a range from one)
+ONE_OR_MORE = re.compile(r"\s+(?:ou|or)\s+(?:deux|trois|quatre|two|three|four|2|3|4)\b", re.IGNORECASE)
+
+
 def _raw_amounts(text: str, lang: str) -> list[Quantity]:
     found: list[Quantity] = []
     for m in NUMBER_RE[lang].finditer(text):
@@ -156,7 +173,7 @@ def _raw_amounts(text: str, lang: str) -> list[Quantity]:
             found.append(Quantity(m.start(), m.end(), value, num_start=m.start(), num_end=m.end()))
     for m in NUMBER_WORDS_RE[lang].finditer(text):
         span = m.group()
-        if span.lower() in ("un", "une", "one", "a"):
+        if span.lower() in ("un", "une", "one", "a") and not ONE_OR_MORE.match(text, m.end()):
             continue  # articles, not counts ("une équipe"); durations handle "un an" themselves
         value = words_to_number(span, lang)
         if value is not None:
@@ -250,6 +267,13 @@ def _ranges(text: str, items: list[Quantity]) -> list[Quantity]:
                 low, high = a.value, b.value
                 if low is not None and high is not None and a.scale == 1 and b.scale > 1 and low < high / b.scale * 10:
                     low *= b.scale  # "between 1.5 and 2 million": the scale belongs to both ends
+                before = text[max(0, a.start - (len(prefix.group()) if prefix else 0) - 40) : a.start]
+                if prefix and prefix.group("p").lower() not in ("entre", "between") and CHANGE_BEFORE.search(before):
+                    # a change: two figures, the earlier with the scale and currency of the later
+                    out.append(replace(a, value=low, currency=a.currency or b.currency, change_to=True))
+                    out.append(b)
+                    i += 2
+                    continue
                 if low is not None and high is not None and low < high:
                     start = a.start - (len(prefix.group()) if prefix else 0)
                     out.append(

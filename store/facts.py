@@ -75,6 +75,9 @@ class Report:
 
     def __post_init__(self) -> None:
         self.day = _day(self.reported)
+        if self.as_of and self.as_of.startswith("--"):
+            # "le 19 octobre" (--10-19): the year of the report, the best guess for dating a fact or an event
+            self.as_of = self.reported[:4] + self.as_of[1:]
 
 
 def _day(iso: str) -> date:

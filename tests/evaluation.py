@@ -24,7 +24,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tests" / "gold"
-SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
+SHARED = ROOT.parent / "shared"
+SHARED_CORPUS = SHARED / "corpus"
+# The dev set's texts, rebuilt by the search tool as ../shared/dev/README.md says; never committed.
+DEV_TEXTS = ROOT / ".dev-texts"
 
 ENTITY_KEYS = ("programs", "agencies", "companies", "people", "places", "orgs")
 MONEY = {"salary", "budget"}
@@ -301,11 +304,41 @@ def main(argv: list[str] | None = None) -> int:
     if args.verbose:
         for miss in facts.misses:
             print(f"  {miss}")
+    dev = {}
+    if dev_texts_present():
+        print("\n== dev set (../shared/dev, real articles; scored by ../shared/tools/score_extract.py)")
+        for lang in ("en", "fr"):
+            dev[lang] = score_dev_set(lang)
+            shown = ("figures_strict_f1", "figures_strict_p", "figures_strict_r", "entity_recall", "relevance_acc")
+            print(f"dev-{lang}: " + " ".join(f"{k}={dev[lang][k]}" for k in shown))
+    else:
+        print(f"\n(dev set skipped: rebuild its texts into {DEV_TEXTS} as ../shared/dev/README.md says)")
     if args.json:
         summaries = {k: v.summary() for k, v in results.items()}
         summaries["facts"] = {k: v for k, v in vars(facts).items() if k != "misses"}
+        summaries.update({f"dev-{lang}": values for lang, values in dev.items()})
         Path(args.json).write_text(json.dumps(summaries, indent=2) + "\n")
     return 0
+
+
+def score_dev_set(lang: str) -> dict[str, float]:
+    """The real-text development set of one language, scored by `../shared/tools/score_extract.py` (the
+    project's own matching would flatter it: the shared tool is what the hidden set is scored with)."""
+    import subprocess
+
+    result = subprocess.run(
+        [sys.executable, str(SHARED / "tools" / "score_extract.py"), "--gold", str(SHARED / "dev" / f"manifest-{lang}.jsonl"),
+         "--texts", str(DEV_TEXTS), "--batch-cmd", f"{Path(sys.executable).parent / 'talentwatch'} extract {{paths}}"],
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise RuntimeError(f"score_extract.py exited {result.returncode}: {result.stderr[-2000:]}")
+    summary = result.stdout.strip().splitlines()[-1]
+    return {k: float(v) for k, v in (part.split("=") for part in summary.split()[1:])}
+
+
+def dev_texts_present() -> bool:
+    return (SHARED / "dev" / "manifest-en.jsonl").exists() and DEV_TEXTS.is_dir() and any(DEV_TEXTS.glob("*.txt"))
 
 
 def fact_score(resources: Any):  # noqa: ANN201 - a tests.outlets.FactScore

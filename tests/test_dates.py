@@ -1,8 +1,8 @@
 from extract.dates import find_dates, mask
 
 
-def isos(text, year=None):
-    return [(d.text, d.iso) for d in find_dates(text, year)]
+def isos(text):
+    return [(d.text, d.iso) for d in find_dates(text)]
 
 
 def test_french_day_month_year():

@@ -1,16 +1,16 @@
 from extract.figures import figures_from_sentence
 
 
-def figs(sentence, lang, year=2025):
+def figs(sentence, lang):
     return [
         (f["kind"], f.get("value"), f.get("min"), f.get("max"), f.get("unit"), f["text"])
-        for f in figures_from_sentence(sentence, lang, year)
+        for f in figures_from_sentence(sentence, lang)
     ]
 
 
 def one(sentence, lang, kind):
-    matches = [f for f in figures_from_sentence(sentence, lang, 2025) if f["kind"] == kind]
-    assert len(matches) == 1, figures_from_sentence(sentence, lang, 2025)
+    matches = [f for f in figures_from_sentence(sentence, lang) if f["kind"] == kind]
+    assert len(matches) == 1, figures_from_sentence(sentence, lang)
     return matches[0]
 
 
@@ -44,7 +44,7 @@ def test_partner_companies_count_is_approximate():
 
 
 def test_resignations_and_layoffs():
-    found = figures_from_sentence("In February, 21 staff resigned and about 40 were laid off.", "en", 2025)
+    found = figures_from_sentence("In February, 21 staff resigned and about 40 were laid off.", "en")
     heads = {(f["value"], f["what"]) for f in found if f["kind"] == "headcount"}
     assert (21, "resignations") in heads and (40, "layoffs") in heads
 
@@ -83,7 +83,7 @@ def test_one_word_duration():
 
 def test_each_headcount_takes_the_verb_of_its_clause():
     found = figures_from_sentence(
-        "Une quarantaine d'agents ont été licenciés, tandis que 21 employés ont démissionné.", "fr", 2025
+        "Une quarantaine d'agents ont été licenciés, tandis que 21 employés ont démissionné.", "fr"
     )
     assert [(f["value"], f["what"]) for f in found] == [(40, "layoffs"), (21, "resignations")]
 

@@ -1,0 +1,96 @@
+"""Error classes that real articles show (issue 15), each pinned on sentences written for this project:
+dates that are not facts, changes that are two figures, applications that are counts."""
+
+from __future__ import annotations
+
+import pytest
+
+from extract.article import extract_documents
+from extract.figures import figures_from_sentence
+
+
+def record(blank_resources, text: str, lang: str = "en", published: str | None = None) -> dict:
+    item = {"content": text, "force_lang": lang, "feed_entry": {"published": published}}
+    return extract_documents([item], blank_resources)[0]
+
+
+def dates(rec: dict) -> list[str]:
+    return [f["iso"] for f in rec["figures"] if f["kind"] == "date"]
+
+
+def test_a_date_without_its_year_is_kept_with_what_is_known():
+    found = figures_from_sentence("La campagne de recrutement ouvre le 19 octobre.", "fr")
+    assert [f["iso"] for f in found if f["kind"] == "date"] == ["--10-19"]
+    # a year given further on still dates it
+    found = figures_from_sentence("Applications run from March 7 to April 3, 2026.", "en")
+    assert [f["iso"] for f in found if f["kind"] == "date"] == ["2026-03-07", "2026-04-03"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Feb 03 2015", "Updated March 3, 2025 at 10:15", "Publié le 12 mars 2023", "Photo: the team in Ottawa, May 2019"],
+)
+def test_publication_update_and_caption_lines_give_no_date(blank_resources, line):
+    rec = record(blank_resources, f"Digital hiring\n{line}\nThe US Digital Corps hired 70 fellows.")
+    assert dates(rec) == []
+
+
+def test_a_year_that_only_qualifies_a_figure_is_no_date_but_the_figure_keeps_it(blank_resources):
+    rec = record(blank_resources, "EIG\nLe programme EIG a accueilli 28 entrepreneurs en 2018.", "fr")
+    assert dates(rec) == []
+    (cohort,) = [f for f in rec["figures"] if f["kind"] == "headcount"]
+    assert (cohort["value"], cohort["as_of"]) == (28, "2018")
+
+
+@pytest.mark.parametrize(
+    "text, iso",
+    [
+        ("CDS\nThe Canadian Digital Service was launched in 2017 with $25 million.", "2017"),  # a launch
+        ("TALENT\nLe programme TALENT vise 300 recrutements d'ici 2027.", "2027"),  # a deadline
+        ("USDS\nAbout 40 USDS staff were laid off in February 2025.", "2025-02"),  # a layoff
+        ("i.AI\nThe Incubator for AI hired 30 people after it was announced on 7 November 2023.", "2023-11-07"),
+    ],
+)
+def test_dates_of_events_stay_beside_figures(blank_resources, text, iso):
+    lang = "fr" if "recrutements" in text else "en"
+    assert dates(record(blank_resources, text, lang)) == [iso]
+
+
+@pytest.mark.parametrize(
+    "sentence, lang, values",
+    [
+        (
+            "Ses effectifs sont passés de 120 à 568 collaborateurs en dix ans.",
+            "fr",
+            [(120, "headcount"), (568, "headcount")],
+        ),
+        ("Le service est passé de 4 à 6 millions d'utilisateurs.", "fr", [(4e6, "count"), (6e6, "count")]),
+        ("The agency plans to grow from 180 to 220 employees.", "en", [(180, "headcount"), (220, "headcount")]),
+        ("Its budget rose from $10 million to $14 million.", "en", [(10e6, "budget"), (14e6, "budget")]),
+    ],
+)
+def test_a_change_is_two_figures(sentence, lang, values):
+    found = [f for f in figures_from_sentence(sentence, lang) if f["kind"] != "date" and f["kind"] != "duration"]
+    assert [(f["value"], f["kind"]) for f in found] == values
+    assert all(f["min"] is None for f in found)
+
+
+@pytest.mark.parametrize(
+    "sentence, lang",
+    [
+        ("Fellows earn between $130,000 and $195,000 a year.", "en"),
+        ("Les salaires iront de 40 000 à 75 000 euros par an.", "fr"),
+        ("Pay runs from $90,000 to $120,000.", "en"),
+    ],
+)
+def test_a_range_without_a_verb_of_change_stays_a_range(sentence, lang):
+    (salary,) = [f for f in figures_from_sentence(sentence, lang) if f["kind"] == "salary"]
+    assert salary["value"] is None and salary["min"] < salary["max"]
+
+
+def test_applications_are_counted_and_applicants_are_people():
+    found = figures_from_sentence("Le jury a examiné 205 candidatures de 180 candidats.", "fr")
+    assert [(f["value"], f["kind"], f["unit"]) for f in found] == [
+        (205, "count", "application"),
+        (180, "headcount", "person"),
+    ]
