@@ -339,6 +339,25 @@ def load_entities(path: str | Path | None = None) -> tuple[list[Entity], list[st
     return entities, list(ignore)
 
 
+def load_entity_forms(path: str | Path | None = None) -> dict[str, dict[str, dict[str, list[str]]]]:
+    """The head words by which public bodies missing from the gazetteer are recognised (entities.yaml
+    `forms`): kind -> language -> {"heads": [...], "strong": [...]}."""
+    path = Path(path) if path else packaged_path("entities.yaml")
+    forms = _mapping(_mapping(_read_yaml(path), path, "").get("forms") or {}, path, "forms")
+    for kind, by_lang in forms.items():
+        if kind not in ENTITY_KINDS:
+            raise ConfigError(path, f"forms.{kind}", f"must be one of {', '.join(ENTITY_KINDS)}")
+        for lang, lists in _mapping(by_lang, path, f"forms.{kind}").items():
+            if lang not in LANGS:
+                raise ConfigError(path, f"forms.{kind}.{lang}", f"must be one of {', '.join(LANGS)}")
+            for name, words in _mapping(lists, path, f"forms.{kind}.{lang}").items():
+                if name not in ("heads", "strong"):
+                    raise ConfigError(path, f"forms.{kind}.{lang}.{name}", "unknown key (expected heads, strong)")
+                if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+                    raise ConfigError(path, f"forms.{kind}.{lang}.{name}", "must be a list of strings")
+    return forms
+
+
 def load_topics(path: str | Path | None = None) -> dict:
     """Relevance signals and event keywords (see topics.yaml for the shape)."""
     path = Path(path) if path else packaged_path("topics.yaml")

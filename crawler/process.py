@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlite_utils
 
-from config import load_entities, load_topics
+from config import load_entities, load_entity_forms, load_topics
 from extract import EXTRACTOR_VERSION, duplicates
 from extract.article import Resources, extract_documents
 from extract.nlp import Gazetteer, ModelMissing
@@ -41,7 +41,7 @@ class WorkerLost(RuntimeError):
 def default_resources(*, blank: bool = False) -> Resources:
     """Extraction resources from the packaged gazetteer and topics."""
     entities, ignore = load_entities()
-    return Resources(Gazetteer.from_config(entities, ignore), load_topics(), blank=blank)
+    return Resources(Gazetteer.from_config(entities, ignore, load_entity_forms()), load_topics(), blank=blank)
 
 
 def _item(page: dict[str, Any], lang_hint: str | None) -> dict[str, Any]:

@@ -370,7 +370,10 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
                  "sentence": sentence}
             )  # fmt: skip
     program_named = any(e["kind"] == "program" and e["known"] for e in entities)
-    relevance, relevant = score_relevance(f"{doc.get('title') or ''}\n{text}", lang, resources.topics, program_named)
+    body_named = any(e["kind"] in ("agency", "org") and e["known"] for e in entities)
+    relevance, relevant = score_relevance(
+        f"{doc.get('title') or ''}\n{text}", lang, resources.topics, program_named, body_named
+    )
     content_hash = hashlib.sha256(" ".join(fold(text).split()).encode("utf-8")).hexdigest()
     return {
         "path": doc.get("path"),

@@ -7,6 +7,7 @@ from typing import Any
 
 from spacy.tokens import Doc
 
+from extract.entity_forms import entities_by_form, listed_companies
 from extract.nlp import Gazetteer, normalize_surface
 
 NER_KINDS = {"PERSON": "person", "PER": "person", "ORG": "org", "GPE": "place", "LOC": "place"}
@@ -59,6 +60,30 @@ def _initials(name: str) -> str:
     return "".join(w[0] for w in re.findall(r"[A-Za-zÀ-ÿ][\w’'-]*", name) if w[0].isupper())
 
 
+def _add_by_form(text: str, lang: str, gazetteer: Gazetteer, found: dict, add) -> None:  # noqa: ANN001
+    """Public bodies named by their form, and companies listed beside a known one, where nothing known or
+    already found stands (extract/entity_forms.py)."""
+
+    def spans(accept) -> list[tuple[int, int]]:  # noqa: ANN001
+        return [span for e in found.values() if accept(e) for span in e["spans"]]
+
+    def free(s: int, t: int, taken: list[tuple[int, int]]) -> bool:
+        return all(t <= a or s >= b for a, b in taken)
+
+    known = spans(lambda e: e["known"])
+    for kind, surface, s, t in entities_by_form(text, lang, gazetteer.forms):
+        name = clean_surface(surface)
+        key = normalize_surface(name)
+        if name and key not in gazetteer.by_surface and key not in gazetteer.ignore and free(s, t, known):
+            add(name, kind, None, surface, (s, t))
+    taken = spans(lambda e: e["known"] or e["kind"] in ("person", "place", "agency"))
+    for surface, s, t in listed_companies(text, spans(lambda e: e["kind"] == "company")):
+        name = clean_surface(surface)
+        if name and normalize_surface(name) not in gazetteer.by_surface and free(s, t, taken):
+            if not _is_noise(name, gazetteer):
+                add(name, "company", None, surface, (s, t))
+
+
 def entities_from_doc(doc: Doc, gazetteer: Gazetteer, text: str | None = None) -> list[dict[str, Any]]:
     """One entry per canonical entity: name, kind, country, surfaces, mentions, and character spans.
 
@@ -94,6 +119,8 @@ def entities_from_doc(doc: Doc, gazetteer: Gazetteer, text: str | None = None) -
         if kind is None or _is_noise(surface, gazetteer) or _common_word(ent, surface, lowercase_words, text):
             continue
         add(surface, kind, None, surface, span)
+
+    _add_by_form(text, doc.lang_, gazetteer, found, add)
 
     # An acronym the NER found on its own ("CDS") joins the expansion found in the same text.
     for key in [k for k in found if ACRONYM.match(k[0]) and k[0] not in gazetteer.entities]:

@@ -70,10 +70,11 @@ class Gazetteer:
     entities: dict[str, dict[str, Any]] = field(default_factory=dict)
     ignore: set[str] = field(default_factory=set)
     by_surface: dict[str, str] = field(default_factory=dict)  # casefolded surface -> canonical name
+    forms: dict[str, Any] = field(default_factory=dict)  # kind -> lang -> head words (entities.yaml `forms`)
 
     @classmethod
-    def from_config(cls, entities: Iterable[Any], ignore: Iterable[str]) -> Gazetteer:
-        gaz = cls()
+    def from_config(cls, entities: Iterable[Any], ignore: Iterable[str], forms: dict | None = None) -> Gazetteer:
+        gaz = cls(forms=forms or {})
         ids: dict[str, str] = {}
         for e in entities:
             entity_id = slug(e.name)

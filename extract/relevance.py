@@ -34,10 +34,16 @@ def actor_pattern(topics: dict[str, Any], lang: str) -> re.Pattern[str]:
     return terms_pattern(tuple(topics.get("other_actors", {}).get(lang, [])))
 
 
-def score_relevance(text: str, lang: str, topics: dict[str, Any], program_named: bool) -> tuple[float, bool]:
-    """Score in [0, 1] and the relevant flag (score >= threshold)."""
+def score_relevance(
+    text: str, lang: str, topics: dict[str, Any], program_named: bool, body_named: bool = False
+) -> tuple[float, bool]:
+    """Score in [0, 1] and the relevant flag (score >= threshold). A known programme adds
+    `initiative_weight`; else a known public body (a digital agency, a ministry) adds `body_weight`."""
     folded = fold(text)
-    score = topics.get("initiative_weight", 0.0) if program_named else 0.0
+    if program_named:
+        score = topics.get("initiative_weight", 0.0)
+    else:
+        score = topics.get("body_weight", 0.0) if body_named else 0.0
     for signal in topics["signals"].values():
         if matches_any(folded, signal.get(lang, [])):
             score += signal["weight"]

@@ -101,3 +101,13 @@ def test_durations_and_crawler_settings(tmp_path):
     assert settings.max_retry_after == 45 and settings.aggregators == ("news.google.com",)
     defaults = load_sources().settings
     assert defaults.max_bytes == 10 * 1024 * 1024 and defaults.timeout == 30 and defaults.delay >= 1
+
+
+def test_entity_forms_are_validated(tmp_path):
+    from config import load_entity_forms
+
+    assert "ministère" in load_entity_forms()["agency"]["fr"]["strong"]
+    bad = tmp_path / "entities.yaml"
+    bad.write_text("entities: []\nforms:\n  agency:\n    de: {heads: [Amt]}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"forms\.agency\.de: must be one of en, fr"):
+        load_entity_forms(bad)

@@ -94,3 +94,35 @@ def test_applications_are_counted_and_applicants_are_people():
         (205, "count", "application"),
         (180, "headcount", "person"),
     ]
+
+
+@pytest.mark.parametrize(
+    "text, lang, expected",
+    [
+        ("Le ministère de l’Éducation nationale prépare un plan.", "fr", "ministère de l’Éducation nationale"),
+        ("La Cour des comptes critique le projet.", "fr", "Cour des comptes"),
+        ("Elle a suivi l'institut national du service public.", "fr", "institut national du service public"),
+        ("La Ville de Marseille recrute des développeurs.", "fr", "Ville de Marseille"),
+        ("The Government Operations Agency hired 30 engineers.", "en", "Government Operations Agency"),
+        ("The Department of Veterans Affairs opened 200 roles.", "en", "Department of Veterans Affairs"),
+    ],
+)
+def test_public_bodies_are_found_by_their_form(blank_resources, text, lang, expected):
+    rec = record(blank_resources, f"Titre\n{text}", lang)
+    assert (expected, "agency") in {(e["name"], e["kind"]) for e in rec["entities"]}
+
+
+def test_a_common_noun_is_no_body_and_a_known_one_keeps_its_name(blank_resources):
+    rec = record(
+        blank_resources, "Titre\nLe service de la paie et la direction du projet ont changé. La DINUM recrute.", "fr"
+    )
+    assert [e["name"] for e in rec["entities"]] == ["Direction interministérielle du numérique"]
+
+
+def test_companies_listed_beside_a_known_one_are_companies(blank_resources):
+    rec = record(blank_resources, "Partners\nThe partners include Microsoft, Dell, Docusign, C3.ai and Snowflake.")
+    companies = [e["name"] for e in rec["entities"] if e["kind"] == "company"]
+    assert companies == ["Microsoft", "Dell", "Docusign", "C3.ai", "Snowflake"]
+    # without a known company in the list, capitalised words are not taken for firms
+    rec = record(blank_resources, "Places\nThe fellows worked in Boston, Denver and Austin.")
+    assert not [e for e in rec["entities"] if e["kind"] == "company"]
