@@ -91,6 +91,12 @@ NOUNS: list[tuple[str, tuple[str, str, str]]] = [
     ("place", ("count", "position", "places")), ("civilian", (*PEOPLE, "civilian employees")),
     ("cities", ("count", "city", "cities")), ("city", ("count", "city", "cities")), ("group", ("count", "group", "groups")),
     ("veteran", (*PEOPLE, "veterans")), ("ville", ("count", "city", "cities")), ("website", ("count", "website", "websites")),
+    ("dirigeant", (*PEOPLE, "executives")), ("cadre", (*PEOPLE, "managers")), ("intrapreneu", (*PEOPLE, "intrapreneurs")),
+    ("apprenti", (*PEOPLE, "apprentices")), ("alternant", (*PEOPLE, "apprentices")), ("alumni", (*PEOPLE, "alumni")),
+    ("individual", (*PEOPLE, "people")), ("executive", (*PEOPLE, "executives")), ("apprentice", (*PEOPLE, "apprentices")),
+    ("cadet", (*PEOPLE, "cadets")), ("coworker", (*PEOPLE, "staff")), ("co-worker", (*PEOPLE, "staff")),
+    ("colleague", (*PEOPLE, "staff")), ("personnel", (*PEOPLE, "staff")), ("fte", (*PEOPLE, "staff")),
+    ("etp", (*PEOPLE, "staff")), ("full-time equivalent", (*PEOPLE, "staff")), ("equivalents temps plein", (*PEOPLE, "staff")),
 ]  # fmt: skip
 NOUNS.sort(key=lambda item: len(item[0]), reverse=True)  # "entreprises partenaires" before "entreprise"
 
@@ -104,6 +110,7 @@ HEADCOUNT_MEASURES = {
     "applicants": "applicants",
     "fellows": "cohort", "entrepreneurs": "cohort", "laureates": "cohort", "participants": "cohort",
     "interns": "cohort", "students": "cohort", "innovators": "cohort", "veterans": "cohort",
+    "apprentices": "cohort", "cadets": "cohort", "intrapreneurs": "cohort",
 }  # fmt: skip
 
 
@@ -141,6 +148,11 @@ SALARY = re.compile(
     r"touch\w*|gagn\w*|brut|bill\w*)\b",
     re.IGNORECASE,
 )
+
+
+# Above this, an amount paid is a programme's money rather than one person's pay (in the currency's units:
+# "Rs 1.6 crore", sixteen million rupees, is one engineer's package).
+SALARY_CEILING = {"INR": 50_000_000}
 
 
 def _noun_at(rest: str) -> tuple[str, str, str] | None:
@@ -233,7 +245,7 @@ def _classify(q: Quantity, masked: str, sentence: str) -> dict[str, Any] | None:
         # pay of one person; millions paid out are a programme's money, whatever the verb
         amount = q.value if q.value is not None else q.max
         paid = SALARY.search(sentence) or q.period == "hour"
-        kind = "salary" if paid and (amount or 0) < 1_000_000 else "budget"
+        kind = "salary" if paid and (amount or 0) < SALARY_CEILING.get(q.currency, 1_000_000) else "budget"
         typed = {"kind": kind, "unit": q.currency, "what": "salary" if kind == "salary" else "amount"}
         if kind == "salary" and not q.period:
             annual = ANNUAL.search(_clause(sentence, q.start, q.end))
@@ -349,7 +361,7 @@ def figures_from_sentence(sentence: str, lang: str) -> list[dict[str, Any]]:
             "max": q.max,
             "unit": typed["unit"],
             "currency": q.currency,
-            "period": q.period or typed.get("period"),
+            "period": q.period or typed.get("period") or (quantities[i + 1].period if q.change_to else None),
             "what": typed["what"],
             "approx": q.approx,
             "start": q.start,

@@ -28,10 +28,10 @@ NUMBER_RE = {
 SCALES = {
     "k": 1e3, "mille": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "millions": 1e6, "mn": 1e6,
     "md": 1e9, "mds": 1e9, "milliard": 1e9, "milliards": 1e9, "bn": 1e9, "billion": 1e9, "billions": 1e9,
-    "trillion": 1e12,
+    "trillion": 1e12, "lakh": 1e5, "lakhs": 1e5, "crore": 1e7, "crores": 1e7,
 }  # fmt: skip
 SCALE_RE = re.compile(
-    r"(?:\s?(?P<short>[kK]|M|m|Mds?|bn|mn)(?=[\s€$£.,;:)\-–—]|$)|\s+(?P<word>mille|thousand|millions?|milliards?|billions?|trillion)\b)"
+    r"(?:\s?(?P<short>[kK]|M|m|Mds?|bn|mn)(?=[\s€$£.,;:)\-–—]|$)|\s+(?P<word>mille|thousand|millions?|milliards?|billions?|trillion|lakhs?|crores?)\b)"
 )
 
 EN_NUMBER_WORDS = (
@@ -74,10 +74,11 @@ APPROX_BEFORE = re.compile(
 )
 APPROX_AFTER = re.compile(r"^\s+environ\b", re.IGNORECASE)
 
-CURRENCY_BEFORE = re.compile(r"(?P<c>US\$|USD|C\$|CA\$|CAD|A\$|AUD|S\$|SGD|\$|€|EUR|£|GBP)\s?$")
+CURRENCY_BEFORE = re.compile(r"(?P<c>US\$|USD|C\$|CA\$|CAD|A\$|AUD|S\$|SGD|\$|€|EUR|£|GBP|Rs\.?|₹|INR|CHF)\s?$")
 CURRENCY_AFTER = re.compile(
     r"^\s?(?:d[e']\s?|d’)?(?P<c>dollars?\s+canadiens|dollars?\s+australiens|dollars?\s+de\s+Singapour|"
-    r"dollars?|euros?|livres(?:\s+sterling)?|pounds?(?:\s+sterling)?|US\$|\$|€|£|USD|EUR|GBP|CAD|AUD)(?![\w])",
+    r"dollars?|euros?|livres(?:\s+sterling)?|pounds?(?:\s+sterling)?|francs\s+suisses|roupies|rupees|US\$|\$|€|£|"
+    r"USD|EUR|GBP|CAD|AUD|INR|CHF)(?![\w])",
     re.IGNORECASE,
 )
 CURRENCY_CODES = {
@@ -85,6 +86,8 @@ CURRENCY_CODES = {
     "cad": "CAD", "a$": "AUD", "aud": "AUD", "s$": "SGD", "sgd": "SGD", "€": "EUR", "eur": "EUR",
     "euro": "EUR", "euros": "EUR", "£": "GBP", "gbp": "GBP", "livres": "GBP", "livres sterling": "GBP",
     "pound": "GBP", "pounds": "GBP", "pound sterling": "GBP", "pounds sterling": "GBP",
+    "rs": "INR", "rs.": "INR", "₹": "INR", "inr": "INR", "rupees": "INR", "roupies": "INR",
+    "chf": "CHF", "francs suisses": "CHF",
 }  # fmt: skip
 
 UNQUALIFIED_DOLLARS = {"$", "dollar", "dollars"}
@@ -268,8 +271,13 @@ def _ranges(text: str, items: list[Quantity]) -> list[Quantity]:
                 if low is not None and high is not None and a.scale == 1 and b.scale > 1 and low < high / b.scale * 10:
                     low *= b.scale  # "between 1.5 and 2 million": the scale belongs to both ends
                 before = text[max(0, a.start - (len(prefix.group()) if prefix else 0) - 40) : a.start]
-                if prefix and prefix.group("p").lower() not in ("entre", "between") and CHANGE_BEFORE.search(before):
-                    # a change: two figures, the earlier with the scale and currency of the later
+                alternative = join.group().strip().lower() in ("or", "ou") and (a.currency or b.currency)
+                change = (
+                    prefix and prefix.group("p").lower() not in ("entre", "between") and CHANGE_BEFORE.search(before)
+                )
+                if alternative or change:
+                    # a change, or two amounts offered ("3 000 ou 3 500 euros"): two figures, the earlier with
+                    # the scale and currency of the later
                     out.append(replace(a, value=low, currency=a.currency or b.currency, change_to=True))
                     out.append(b)
                     i += 2

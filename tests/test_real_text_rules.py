@@ -126,3 +126,34 @@ def test_companies_listed_beside_a_known_one_are_companies(blank_resources):
     # without a known company in the list, capitalised words are not taken for firms
     rec = record(blank_resources, "Places\nThe fellows worked in Boston, Denver and Austin.")
     assert not [e for e in rec["entities"] if e["kind"] == "company"]
+
+
+@pytest.mark.parametrize(
+    "sentence, lang, expected",
+    [
+        (
+            "Les lauréats touchent 3 000 ou 3 500 euros net par mois.",
+            "fr",
+            [(3000, "EUR", "month"), (3500, "EUR", "month")],
+        ),
+        ("Engineers will be paid up to Rs 1.6 crore a year.", "en", [(16_000_000, "INR", "year")]),
+        ("The salary is Rs 12 lakh per year.", "en", [(1_200_000, "INR", "year")]),
+    ],
+)
+def test_two_amounts_offered_are_two_salaries_and_rupees_are_read(sentence, lang, expected):
+    found = [f for f in figures_from_sentence(sentence, lang) if f["kind"] == "salary"]
+    assert [(f["value"], f["currency"], f["period"]) for f in found] == expected
+
+
+@pytest.mark.parametrize(
+    "sentence, lang, value, what",
+    [
+        ("Le Campus a formé 190 dirigeants.", "fr", 190, "executives"),
+        ("The function comprised 26,530 individuals.", "en", 26530, "people"),
+        ("The department had 2,434 FTE staff.", "en", 2434, "staff"),
+        ("Up to 300 cadets are expected.", "en", 300, "cadets"),
+    ],
+)
+def test_more_nouns_count_people(sentence, lang, value, what):
+    (found,) = [f for f in figures_from_sentence(sentence, lang) if f["kind"] == "headcount"]
+    assert (found["value"], found["what"]) == (value, what)
