@@ -18,7 +18,8 @@ def _identifier() -> LanguageIdentifier:
 
 def detect_language(text: str, hint: str | None = None) -> str:
     """ "en" or "fr". A confident detection beats the source's hint; an empty text falls back to it."""
-    sample = text[:5000].strip()
+    # the first 2,000 characters say it as surely as the whole text, at a fraction of the cost
+    sample = text[:2000].strip()
     if not sample:
         return hint if hint in SUPPORTED else "en"
     lang, prob = _identifier().classify(sample)

@@ -403,13 +403,26 @@ def _upsert(table: str, columns: tuple[str, ...]) -> str:
     )
 
 
-def _next_seq(db: sqlite_utils.Database) -> int:
-    """The next export sequence number, shared by facts and events and never given twice (a fact that is
-    deleted does not give its number back)."""
-    row = db.execute("SELECT value FROM consolidation WHERE key = 'seq'").fetchone()
-    seq = int(row[0]) + 1 if row else 1
-    db.execute("INSERT OR REPLACE INTO consolidation (key, value) VALUES ('seq', ?)", [str(seq)])
-    return seq
+@dataclass
+class _Batch:
+    """One consolidation transaction: its time, and the export sequence numbers it gives. Numbers are shared
+    by facts and events and never given twice (a fact that is deleted does not give its number back); the
+    last one given is saved with the transaction."""
+
+    now: str
+    seq: int
+
+    @classmethod
+    def start(cls, db: sqlite_utils.Database) -> _Batch:
+        row = db.execute("SELECT value FROM consolidation WHERE key = 'seq'").fetchone()
+        return cls(utcnow(), int(row[0]) if row else 0)
+
+    def next_seq(self) -> int:
+        self.seq += 1
+        return self.seq
+
+    def save(self, db: sqlite_utils.Database) -> None:
+        db.execute("INSERT OR REPLACE INTO consolidation (key, value) VALUES ('seq', ?)", [str(self.seq)])
 
 
 def _change(old: dict[str, Any] | None, new: dict[str, Any], keys: tuple[str, ...]) -> str | None:
@@ -428,7 +441,7 @@ def _change(old: dict[str, Any] | None, new: dict[str, Any], keys: tuple[str, ..
 
 def _write(
     db: sqlite_utils.Database, table: str, columns: tuple[str, ...], keys: tuple[str, ...],
-    previous: dict[str, dict[str, Any]], items: list[dict[str, Any]], now: str,
+    previous: dict[str, dict[str, Any]], items: list[dict[str, Any]], batch: _Batch,
 ) -> dict[str, int]:  # fmt: skip
     counts = {"new": 0, "changed": 0}
     for item in items:
@@ -437,7 +450,8 @@ def _write(
         if change is None:
             item.update(seq=old["seq"], change=old["change"], found=old["found"], updated=old["updated"])
         else:
-            item.update(seq=_next_seq(db), change=change, found=old["found"] if old else now, updated=now)
+            now = batch.now
+            item.update(seq=batch.next_seq(), change=change, found=old["found"] if old else now, updated=now)
             counts["new" if change == "new" else "changed"] += 1
     db.conn.executemany(_upsert(table, columns), [tuple(i[c] for c in columns) for i in items])
     return counts
@@ -458,7 +472,7 @@ def _point(
     db.conn.executemany(f"UPDATE {table} SET {column} = ? WHERE id = ?", changes)
 
 
-def _rebuild_facts(db: sqlite_utils.Database, initiative_id: str, kind: str, window_days: int, now: str) -> dict:
+def _rebuild_facts(db: sqlite_utils.Database, initiative_id: str, kind: str, window_days: int, batch: _Batch) -> dict:
     rows = list(
         db.query(
             "SELECT m.id, m.kind, m.value, m.min, m.max, m.unit, m.currency, m.period, m.what, m.measure, m.approx,"
@@ -479,7 +493,7 @@ def _rebuild_facts(db: sqlite_utils.Database, initiative_id: str, kind: str, win
     if previous:
         marks = ",".join("?" * len(previous))
         db.execute(f"DELETE FROM claims WHERE fact_id IN ({marks})", list(previous))
-    counts = _write(db, "facts", FACT_COLUMNS, ("claims",), previous, facts, now)
+    counts = _write(db, "facts", FACT_COLUMNS, ("claims",), previous, facts, batch)
     db.conn.executemany(
         _upsert("claims", CLAIM_COLUMNS), [tuple(c[k] for k in CLAIM_COLUMNS) for f in facts for c in f["claim_rows"]]
     )
@@ -492,7 +506,7 @@ def _rebuild_facts(db: sqlite_utils.Database, initiative_id: str, kind: str, win
     return {**counts, "removed": len(gone)}
 
 
-def _rebuild_events(db: sqlite_utils.Database, initiative_id: str, kind: str, window_days: int, now: str) -> dict:
+def _rebuild_events(db: sqlite_utils.Database, initiative_id: str, kind: str, window_days: int, batch: _Batch) -> dict:
     rows = list(
         db.query(
             f"SELECT m.id, m.type, m.as_of, m.subject, m.initiative_id, m.detail, m.sentence, {_REPORT_COLUMNS}"
@@ -508,7 +522,7 @@ def _rebuild_events(db: sqlite_utils.Database, initiative_id: str, kind: str, wi
             [initiative_id, kind],
         )
     }
-    counts = _write(db, "events", EVENT_COLUMNS, (), previous, events, now)
+    counts = _write(db, "events", EVENT_COLUMNS, (), previous, events, batch)
     _point(db, "event_mentions", "event_id", initiative_id, ("type", kind),
            {i: e["id"] for e in events for i in e["mention_ids"]})  # fmt: skip
     gone = set(previous) - {e["id"] for e in events}
@@ -543,17 +557,18 @@ def consolidate(
     stats = {"groups": 0, "facts_new": 0, "facts_changed": 0, "events_new": 0, "events_changed": 0}
     for start in range(0, len(groups), GROUPS_PER_TRANSACTION):
         chunk = groups[start : start + GROUPS_PER_TRANSACTION]
-        now = utcnow()
         with db.atomic():
+            batch = _Batch.start(db)
             for item, initiative_id, kind in chunk:
                 rebuild_group = _rebuild_facts if item == "fact" else _rebuild_events
-                counts = rebuild_group(db, initiative_id, kind, window_days, now)
+                counts = rebuild_group(db, initiative_id, kind, window_days, batch)
                 stats[f"{item}s_new"] += counts["new"]
                 stats[f"{item}s_changed"] += counts["changed"]
                 db.execute(
                     "DELETE FROM stale_groups WHERE item = ? AND initiative_id = ? AND kind = ?",
                     [item, initiative_id, kind],
                 )
+            batch.save(db)
         stats["groups"] += len(chunk)
         if progress:
             progress(len(chunk))
