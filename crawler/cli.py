@@ -95,7 +95,7 @@ def _process(
     db, reprocess: bool, quiet: bool = False, workers: int = 1, window_days: int | None = None
 ) -> dict[str, Any]:  # noqa: ANN001
     from extract import EXTRACTOR_VERSION
-    from store.facts import DEFAULT_WINDOW_DAYS, consolidate, stale_count
+    from store.facts import DEFAULT_WINDOW_DAYS, consolidate, needs_consolidation
     from store.pages import count_to_process
 
     window_days = DEFAULT_WINDOW_DAYS if window_days is None else window_days
@@ -105,7 +105,7 @@ def _process(
     if total == 0:
         # nothing to extract, but facts left stale by an interrupted run (or a new window) are rebuilt
         stats = {"pages": 0, "articles": 0, "empty": 0, "failed": 0, "figures": 0}
-        if stale_count(db) or reprocess or _window_changed(db, window_days):
+        if reprocess or needs_consolidation(db, window_days):
             stats.update({k: v for k, v in consolidate(db, window_days=window_days).items() if k != "groups"})
         return stats
     from crawler.process import WorkerLost, default_resources, process_pages
@@ -126,11 +126,6 @@ def _process(
         return process_pages(db, resources, **options)
     except (ModelMissing, WorkerLost) as exc:
         raise _fail(exc) from None
-
-
-def _window_changed(db, window_days: int) -> bool:  # noqa: ANN001
-    row = db.execute("SELECT value FROM consolidation WHERE key = 'window_days'").fetchone()
-    return row is not None and int(row[0]) != window_days
 
 
 def _recorded(db_path: str, command: str, work) -> dict[str, Any]:  # noqa: ANN001

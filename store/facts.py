@@ -53,8 +53,17 @@ def mark_stale(db: sqlite_utils.Database, where: str, params: list[Any]) -> None
     db.execute(_STALE_SQL.format(where=where), [*params, *params])
 
 
-def stale_count(db: sqlite_utils.Database) -> int:
-    return db.execute("SELECT count(*) FROM stale_groups").fetchone()[0]
+def _stored_window(db: sqlite_utils.Database) -> int | None:
+    """The window the stored facts were built with (None before the first consolidation)."""
+    row = db.execute("SELECT value FROM consolidation WHERE key = 'window_days'").fetchone()
+    return int(row[0]) if row else None
+
+
+def needs_consolidation(db: sqlite_utils.Database, window_days: int) -> bool:
+    """Whether `consolidate` has work: groups left stale (by an interrupted run), or another window."""
+    stale = db.execute("SELECT count(*) FROM stale_groups").fetchone()[0]
+    stored = _stored_window(db)
+    return bool(stale) or (stored is not None and stored != window_days)
 
 
 # -- the rules, on plain rows ---------------------------------------------------------------------------------
@@ -472,6 +481,14 @@ def _point(
     db.conn.executemany(f"UPDATE {table} SET {column} = ? WHERE id = ?", changes)
 
 
+def _delete_gone(db: sqlite_utils.Database, table: str, previous: dict, items: list[dict[str, Any]]) -> int:
+    """Delete the group's rows that its rebuild no longer gives (once no mention points to them)."""
+    gone = set(previous) - {i["id"] for i in items}
+    if gone:
+        db.execute(f"DELETE FROM {table} WHERE id IN ({','.join('?' * len(gone))})", list(gone))
+    return len(gone)
+
+
 def _rebuild_facts(db: sqlite_utils.Database, initiative_id: str, kind: str, window_days: int, batch: _Batch) -> dict:
     rows = list(
         db.query(
@@ -500,10 +517,7 @@ def _rebuild_facts(db: sqlite_utils.Database, initiative_id: str, kind: str, win
     _point(
         db, "figures", "fact_id", initiative_id, ("kind", kind), {i: f["id"] for f in facts for i in f["figure_ids"]}
     )
-    gone = set(previous) - {f["id"] for f in facts}
-    if gone:
-        db.execute(f"DELETE FROM facts WHERE id IN ({','.join('?' * len(gone))})", list(gone))
-    return {**counts, "removed": len(gone)}
+    return {**counts, "removed": _delete_gone(db, "facts", previous, facts)}
 
 
 def _rebuild_events(db: sqlite_utils.Database, initiative_id: str, kind: str, window_days: int, batch: _Batch) -> dict:
@@ -525,10 +539,7 @@ def _rebuild_events(db: sqlite_utils.Database, initiative_id: str, kind: str, wi
     counts = _write(db, "events", EVENT_COLUMNS, (), previous, events, batch)
     _point(db, "event_mentions", "event_id", initiative_id, ("type", kind),
            {i: e["id"] for e in events for i in e["mention_ids"]})  # fmt: skip
-    gone = set(previous) - {e["id"] for e in events}
-    if gone:
-        db.execute(f"DELETE FROM events WHERE id IN ({','.join('?' * len(gone))})", list(gone))
-    return {**counts, "removed": len(gone)}
+    return {**counts, "removed": _delete_gone(db, "events", previous, events)}
 
 
 def _mark_everything_stale(db: sqlite_utils.Database) -> None:
@@ -549,8 +560,8 @@ def consolidate(
     """Rebuild the facts and events of every stale group (all of them with `rebuild`, or when the window
     differs from the one the stored facts were built with). Returns what changed."""
     with db.atomic():
-        row = db.execute("SELECT value FROM consolidation WHERE key = 'window_days'").fetchone()
-        if rebuild or (row is not None and int(row[0]) != window_days):
+        stored = _stored_window(db)
+        if rebuild or (stored is not None and stored != window_days):
             _mark_everything_stale(db)
         db.execute("INSERT OR REPLACE INTO consolidation (key, value) VALUES ('window_days', ?)", [str(window_days)])
     groups = [tuple(r) for r in db.execute("SELECT item, initiative_id, kind FROM stale_groups ORDER BY 1, 2, 3")]

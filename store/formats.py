@@ -76,8 +76,8 @@ def _entry_html(item: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def write_atom(items: Iterable[dict[str, Any]], out: TextIO, *, feed_id: str, title: str) -> int:
-    """An Atom 1.0 feed, one entry per article, with its figures as the entry's content."""
+def _atom_feed(feed_id: str, title: str):  # noqa: ANN202 - a feedgen FeedGenerator
+    """The feed both Atom exports (articles, facts) start from: its id, title, author and generator."""
     from feedgen.feed import FeedGenerator
 
     feed = FeedGenerator()
@@ -86,6 +86,12 @@ def write_atom(items: Iterable[dict[str, Any]], out: TextIO, *, feed_id: str, ti
     feed.author({"name": "talentwatch"})
     feed.link(href="https://github.com/talentwatch/talentwatch", rel="alternate")
     feed.generator("talentwatch")
+    return feed
+
+
+def write_atom(items: Iterable[dict[str, Any]], out: TextIO, *, feed_id: str, title: str) -> int:
+    """An Atom 1.0 feed, one entry per article, with its figures as the entry's content."""
+    feed = _atom_feed(feed_id, title)
     entries = list(items)
     newest = max((_moment(i["first_seen"]) for i in entries), default=datetime.now(UTC))
     feed.updated(newest)
@@ -187,14 +193,7 @@ def _fact_html(item: dict[str, Any]) -> str:
 
 def write_facts_atom(items: Iterable[dict[str, Any]], out: TextIO, *, feed_id: str, title: str) -> int:
     """An Atom 1.0 feed, one entry per fact or event; a changed fact keeps its entry id, with a new date."""
-    from feedgen.feed import FeedGenerator
-
-    feed = FeedGenerator()
-    feed.id(feed_id)
-    feed.title(title)
-    feed.author({"name": "talentwatch"})
-    feed.link(href="https://github.com/talentwatch/talentwatch", rel="alternate")
-    feed.generator("talentwatch")
+    feed = _atom_feed(feed_id, title)
     entries = list(items)
     feed.updated(max((_moment(i["updated"]) for i in entries), default=datetime.now(UTC)))
     for item in entries:
