@@ -242,14 +242,23 @@ DATELINE = re.compile(
 # year only says which cohort or which budget ("45 recrutés en 2020").
 DATE_EVENTS = ("launch", "closure", "layoff", "resignation")
 DAY_PRECISION = re.compile(r"^(?:\d{4}|-)-\d{2}-\d{2}$")
-# What comes before a year that qualifies a figure ("192 en 2015", "$1 billion in 2021", "the figures in 2022"),
-# and before a month that does ("as of March 2023", "à fin juin 2024"); not "by", "d'ici", "since", "until".
-QUALIFYING_BEFORE = {
-    False: re.compile(r"(?:\b(?:in|en|au|pour|for|of|during|durant)\s+|^\W*|[(,]\s*)$", re.IGNORECASE),
-    True: re.compile(
-        r"\b(?:as\s+of|at\s+the\s+end\s+of|(?:à\s+)?fin|en\s+date\s+d[eu]|au\s+mois\s+d[e'])\s+$", re.IGNORECASE
-    ),
-}
+# What comes before a year that qualifies a figure ("192 en 2015", "$1 billion in 2021", "the figures in 2022",
+# "220 agents d'ici 2024", "recruit 400 by 2023": the figure's year or target), and before a month that does
+# ("as of March 2023", "à fin juin 2024", "in June 2024"); not "since", "depuis", "until": those start or end.
+QUALIFYING_BEFORE = re.compile(
+    r"(?:\b(?:in|en|au|pour|for|of|during|durant|by|d['’]ici|as\s+of|at\s+the\s+end\s+of|(?:à\s+)?fin|"
+    r"en\s+date\s+d[eu]|au\s+mois\s+d[e'])\s+|^\W*|[(,]\s*)$",
+    re.IGNORECASE,
+)
+# A number that no date holds: "ils étaient 1500 en 2000" qualifies 2000 even though nothing says what 1500 count.
+OTHER_NUMBER = re.compile(r"(?<![\w\x00])\d")
+# A verb of happening right before a date makes it that happening's date, whatever figures stand beside it:
+# "hired 30 technologists since it was announced in November 2023", "fondé en 2020 avec 40 agents".
+HAPPENED_BEFORE = re.compile(
+    r"\b(?:announc|launch|start|began|begun|creat|found|establish|open|clos|enact|passed|sign|elect|appoint|"
+    r"annonc|lanc|cré|fond|démarr|ouv|ferm|sign|nomm|élu|institu|adopt|promulg)\w*\s+(?:\S+\s+){0,3}$",
+    re.IGNORECASE,
+)
 
 
 def _date_is_no_fact(
@@ -259,23 +268,52 @@ def _date_is_no_fact(
 
     - a dateline: the line says little but the date ("Feb 03 2015"), or reads as a publication, update,
       byline or caption line;
-    - a year or a month ("192 en 2015", "as of March 2023") in the clause of another figure, when that
-      clause reports no launch, closure, layoff or resignation: the figure carries it (`as_of`)."""
+    - a year or a month that qualifies a number ("192 en 2015", "as of March 2023", "220 agents d'ici 2024",
+      "In 2016, 18F counted 200 employees"): a number in the date's clause, or in a sentence the date opens;
+      unless a verb of happening dates it ("announced in November 2023") or the sentence reports a launch,
+      closure, layoff or resignation ("In February 2025, 21 staffers quit"). The figure carries it (`as_of`)."""
     sentence = text[lo:hi]
     rest = sentence[: date["start"] - lo] + sentence[date["end"] - lo :]
     if len(re.findall(r"[^\W\d_]{2,}", rest)) <= 2 or DATELINE.match(sentence):
         return True
     if DAY_PRECISION.match(date["iso"] or ""):
         return False  # a day is an event's ("on January 20")
-    before = text[max(lo, date["start"] - 24) : date["start"]]
-    if not QUALIFYING_BEFORE[len(date["iso"] or "") > 4].search(before):
-        return False  # "by 2027", "d'ici 2027", "since 2017", "announced in November 2023": a deadline, a start
+    before = text[max(lo, date["start"] - 40) : date["start"]]
+    if not QUALIFYING_BEFORE.search(before[-24:]) or HAPPENED_BEFORE.search(before):
+        return False  # "since 2017", "depuis 2019", "announced in November 2023": a start, an event
     clause_lo, clause_hi = date["clause"]
-    qualified = any(f["kind"] != "date" and f["start"] >= clause_lo and f["end"] <= clause_hi for f in figures)
-    if not qualified:
+    opens_sentence = len(re.findall(r"[^\W\d_]{2,}", text[lo : date["start"]])) <= 1  # "In 2016, ..."
+    scope = (lo, hi) if opens_sentence else (clause_lo, clause_hi)
+    numbers = _without_dates(text[scope[0] : scope[1]], scope[0], figures)
+    if not OTHER_NUMBER.search(numbers) and not any(
+        f["kind"] != "date" and f["start"] >= scope[0] and f["end"] <= scope[1] for f in figures
+    ):
         return False
-    clause = text[clause_lo:clause_hi]
-    return not any(kind in DATE_EVENTS for kind, _, _ in event_triggers(clause, lang, topics))
+    return not any(kind in DATE_EVENTS for kind, _, _ in event_triggers(sentence, lang, topics))
+
+
+def _without_dates(sentence: str, lo: int, figures: list[dict[str, Any]]) -> str:
+    """The sentence with its dates blanked out (\x00), so their digits are not taken for other numbers."""
+    chars = list(sentence)
+    for f in figures:
+        if f["kind"] == "date":
+            chars[f["start"] - lo : f["end"] - lo] = "\x00" * (f["end"] - f["start"])
+    return "".join(chars)
+
+
+def _complete_years(figures: list[dict[str, Any]]) -> None:
+    """A day written without its year takes the year of the same day written in full elsewhere in the article:
+    "jusqu'au 15 juin prochain" beside "ouvert jusqu'au 15 juin 2018" is 15 June 2018."""
+    years: dict[str, set[str]] = {}
+    for f in figures:
+        iso = f["iso"] or ""
+        if f["kind"] == "date" and DAY_PRECISION.match(iso) and not iso.startswith("-"):
+            years.setdefault(iso[4:], set()).add(iso[:4])
+    for f in figures:
+        iso = f["iso"] or ""
+        if f["kind"] == "date" and iso.startswith("--") and len(years.get(iso[1:], ())) == 1:
+            f["iso"] = next(iter(years[iso[1:]])) + iso[1:]
+            f["label"] = label(f)
 
 
 def _stated_date(figure: dict[str, Any], dates: list[dict[str, Any]], clause: tuple[int, int]) -> str | None:
@@ -369,6 +407,7 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
                  "initiative_id": subject.initiative_id, "detail": event_detail(sentence, start - lo, end - lo),
                  "sentence": sentence}
             )  # fmt: skip
+    _complete_years(figures)
     program_named = any(e["kind"] == "program" and e["known"] for e in entities)
     body_named = any(e["kind"] in ("agency", "org") and e["known"] for e in entities)
     relevance, relevant = score_relevance(

@@ -43,3 +43,25 @@ def test_more_year_prepositions_and_year_ranges():
     assert isos("300 recrues d'ici 2027") == [("2027", "2027")]
     assert isos("from 2014 to 2025") == [("2014", "2014"), ("2025", "2025")]
     assert isos("the 2025 budget and 2026 plan") == [("2025", None), ("2026", None)]
+
+
+def test_a_month_alone_after_a_preposition_is_a_date_without_a_year():
+    assert isos("The director was brought in in August to lead it") == [("August", "--08")]
+    assert isos("lancé début avril, recrutés depuis juin") == [("avril", "--04"), ("juin", "--06")]
+    assert isos("they may 3 times") == []  # the verb is no month
+
+
+def test_a_range_of_days_gives_both_days():
+    assert isos("du 2 au 16 décembre 2021") == [("2", "2021-12-02"), ("16 décembre 2021", "2021-12-16")]
+    assert isos("from 3 to 7 March") == [("3", "--03-03"), ("7 March", "--03-07")]
+
+
+def test_a_day_without_a_year_takes_the_one_year_its_sentence_states():
+    assert isos("Son édition 2021 se tient en ligne le 2 décembre.") == [("2021", None), ("2 décembre", "2021-12-02")]
+    assert isos("Entre 2020 et 2021, puis le 2 décembre") == [("2020", None), ("2021", None), ("2 décembre", "--12-02")]
+
+
+def test_timeline_headings_and_fiscal_years():
+    assert isos("2017: the service was set up") == [("2017", "2017")]
+    assert isos("temporary staff in 2016/17") == [("2016", None)]
+    assert isos("funded in 2021-22") == [("2021", None)]

@@ -35,24 +35,35 @@ def test_publication_update_and_caption_lines_give_no_date(blank_resources, line
     assert dates(rec) == []
 
 
-def test_a_year_that_only_qualifies_a_figure_is_no_date_but_the_figure_keeps_it(blank_resources):
-    rec = record(blank_resources, "EIG\nLe programme EIG a accueilli 28 entrepreneurs en 2018.", "fr")
+@pytest.mark.parametrize(
+    "text, value, year",
+    [
+        ("EIG\nLe programme EIG a accueilli 28 entrepreneurs en 2018.", 28, "2018"),
+        ("TALENT\nLe programme TALENT vise 300 recrutements d'ici 2027.", 300, "2027"),  # a target
+        ("USDS\nIn 2016, USDS counted 200 employees.", 200, "2016"),  # the sentence opens with it
+        ("Cnil\nLes effectifs de la Cnil étaient de 192 agents en 2015.", 192, "2015"),
+    ],
+)
+def test_a_year_that_only_qualifies_a_figure_is_no_date_but_the_figure_keeps_it(blank_resources, text, value, year):
+    rec = record(blank_resources, text, "en" if "USDS" in text else "fr")
     assert dates(rec) == []
     (cohort,) = [f for f in rec["figures"] if f["kind"] == "headcount"]
-    assert (cohort["value"], cohort["as_of"]) == (28, "2018")
+    assert (cohort["value"], cohort["as_of"]) == (value, year)
 
 
 @pytest.mark.parametrize(
     "text, iso",
     [
         ("CDS\nThe Canadian Digital Service was launched in 2017 with $25 million.", "2017"),  # a launch
-        ("TALENT\nLe programme TALENT vise 300 recrutements d'ici 2027.", "2027"),  # a deadline
+        ("DigitalService\nFondé en 2020, DigitalService compte 300 agents.", "2020"),  # a launch
+        ("i.AI\nThe Incubator for AI hired 30 people since it was announced in November 2023.", "2023-11"),
+        ("USDS\nIn February 2025, 21 USDS staffers quit.", "2025-02"),  # a resignation
         ("USDS\nAbout 40 USDS staff were laid off in February 2025.", "2025-02"),  # a layoff
         ("i.AI\nThe Incubator for AI hired 30 people after it was announced on 7 November 2023.", "2023-11-07"),
     ],
 )
 def test_dates_of_events_stay_beside_figures(blank_resources, text, iso):
-    lang = "fr" if "recrutements" in text else "en"
+    lang = "fr" if "agents" in text else "en"
     assert dates(record(blank_resources, text, lang)) == [iso]
 
 
@@ -157,3 +168,11 @@ def test_two_amounts_offered_are_two_salaries_and_rupees_are_read(sentence, lang
 def test_more_nouns_count_people(sentence, lang, value, what):
     (found,) = [f for f in figures_from_sentence(sentence, lang) if f["kind"] == "headcount"]
     assert (found["value"], found["what"]) == (value, what)
+
+
+def test_a_day_written_without_its_year_takes_the_year_the_article_gives_it(blank_resources):
+    text = (
+        "EIG\nLes ministères ont jusqu'au 15 juin pour proposer leurs défis au programme EIG.\n"
+        "L'appel à projets du programme EIG reste ouvert jusqu'au 15 juin 2018."
+    )
+    assert dates(record(blank_resources, text, "fr")) == ["2018-06-15", "2018-06-15"]
