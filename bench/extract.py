@@ -42,7 +42,7 @@ from store import open_db
 from store.pages import pages_to_process
 
 AREA = "Extraction"
-TARGET_RATIO = 1.3
+TARGET_RATIO = 1.2
 
 
 def stored_pages(db_path: Path) -> list[dict[str, Any]]:
@@ -103,11 +103,12 @@ def measure(articles: int, runs: int) -> dict[str, Any]:
             shutil.copy(template, copies[-1])
 
         texts = bare_trafilatura(pages)
-        by_lang: dict[str, list[str]] = {"fr": [], "en": []}
-        for text in texts:
-            by_lang[detect_language(text)].append(text)
-        models = {lang: load_model(lang) for lang in by_lang}
         resources = default_resources()
+        by_lang: dict[str, list[str]] = {lang: [] for lang in resources.languages}
+        for text in texts:
+            by_lang[detect_language(text, resources.languages)].append(text)
+        by_lang = {lang: found for lang, found in by_lang.items() if found}
+        models = {lang: load_model(lang, resources.rules[lang].models) for lang in by_lang}
         for lang in by_lang:
             resources.pipeline(lang)  # models loaded, caches and patterns built before any timing
         bare_trafilatura(pages[:8])
@@ -153,7 +154,7 @@ def rows(quick: bool = False) -> list[Row]:
         Row(AREA, "trafilatura alone (bare_extraction with metadata), same pages", _speed(m, "trafilatura")),
         Row(AREA, "spaCy NER alone (same models, NER only, nlp.pipe), same texts", _speed(m, "ner")),
         Row(AREA, "ratio process / (trafilatura + NER), same run", f"{m['ratio']:.2f}", f"<= {TARGET_RATIO}",
-            check(m["ratio"], TARGET_RATIO)),  # fmt: skip
+            check(round(m["ratio"], 2), TARGET_RATIO)),  # the figure shown is the one judged  # fmt: skip
         Row(AREA, f"`talentwatch process` command, {m['articles']} articles: wall time with start-up, peak memory",
             f"{m['command_seconds']:.1f} s, {m['peak_mb']:,.0f} MB"),  # fmt: skip
         Row(AREA, "articles flagged as near-duplicates of another (corpus check)", f"{m['duplicates']} of {m['articles']}"),

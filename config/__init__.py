@@ -1,4 +1,5 @@
-"""Packaged configuration (sources, topics, entity gazetteer, Datasette metadata) and its loader."""
+"""Packaged configuration (sources, topics, language and figure rules, entity gazetteer, Datasette metadata)
+and its loader."""
 
 from config.loader import (
     ConfigError,
@@ -8,6 +9,8 @@ from config.loader import (
     SourcesConfig,
     load_entities,
     load_entity_forms,
+    load_figure_rules,
+    load_language_rules,
     load_sources,
     load_topics,
     packaged_path,
@@ -21,6 +24,8 @@ __all__ = [
     "SourcesConfig",
     "load_entities",
     "load_entity_forms",
+    "load_figure_rules",
+    "load_language_rules",
     "load_sources",
     "load_topics",
     "packaged_path",

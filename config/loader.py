@@ -19,7 +19,8 @@ import yaml
 PACKAGE_DIR = Path(__file__).resolve().parent
 SOURCE_KINDS = ("feed", "sitemap", "listing", "page")
 ENTITY_KINDS = ("program", "agency", "company", "person", "place", "org")
-LANGS = ("en", "fr")
+# The analysed languages: one rule file each in config/languages/ (see its README)
+LANGS = tuple(sorted(p.stem for p in (PACKAGE_DIR / "languages").glob("*.yaml")))
 MAX_URL_LENGTH = 2083  # Scrapy's URLLENGTH_LIMIT: a longer URL would be dropped without a word
 SOURCE_ID = re.compile(r"^[a-z0-9-]+$")
 DEFAULT_USER_AGENT = "talentwatch/0.1 (+https://github.com/talentwatch/talentwatch)"
@@ -365,7 +366,7 @@ def load_topics(path: str | Path | None = None) -> dict:
     threshold = data.get("threshold")
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold < 1:
         raise ConfigError(path, "threshold", "must be a number between 0 and 1")
-    for section in ("signals", "events"):
+    for section in ("signals",):
         entries = _mapping(data.get(section), path, section)
         if not entries:
             raise ConfigError(path, section, "is required")
@@ -386,3 +387,19 @@ def load_topics(path: str | Path | None = None) -> dict:
         if not isinstance(terms, list) or not all(isinstance(t, str) and t for t in terms):
             raise ConfigError(path, f"other_actors.{lang}", "must be a list of strings")
     return data
+
+
+def load_language_rules(directory: str | Path | None = None) -> dict[str, dict[str, Any]]:
+    """Each analysed language's rule file (config/languages/<lang>.yaml), validated, by language code."""
+    from config.rules import LanguageFile, validate
+
+    directory = Path(directory) if directory else packaged_path("languages")
+    return {path.stem: validate(LanguageFile, _read_yaml(path), path) for path in sorted(directory.glob("*.yaml"))}
+
+
+def load_figure_rules(path: str | Path | None = None) -> dict[str, Any]:
+    """The figure rules that hold in every language (config/figures.yaml), validated."""
+    from config.rules import FigureRules, validate
+
+    path = Path(path) if path else packaged_path("figures.yaml")
+    return validate(FigureRules, _read_yaml(path), path)

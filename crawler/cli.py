@@ -487,10 +487,11 @@ def _initiative_name(name: str) -> str:
 
 
 def _export_kind(kind: str) -> str:
-    from config import load_topics
+    from config import load_language_rules
     from extract import FIGURE_KINDS
 
-    allowed = (*FIGURE_KINDS, *load_topics()["events"])
+    event_types = {t for data in load_language_rules().values() for t in (*data["verbs"], *data["events"])}
+    allowed = (*FIGURE_KINDS, *sorted(event_types))
     if kind not in allowed:
         raise click.BadParameter(f"must be one of {', '.join(allowed)} (got {kind!r})", param_hint="--kind")
     return kind

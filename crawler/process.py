@@ -19,10 +19,11 @@ from typing import Any
 
 import sqlite_utils
 
-from config import load_entities, load_entity_forms, load_topics
+from config import load_entities, load_entity_forms, load_figure_rules, load_language_rules, load_topics
 from extract import EXTRACTOR_VERSION, duplicates
 from extract.article import Resources, extract_documents
 from extract.nlp import Gazetteer, ModelMissing
+from extract.rules import compile_all
 from store.articles import mark_unprocessable, save_article
 from store.facts import DEFAULT_WINDOW_DAYS, consolidate
 from store.pages import pages_to_process
@@ -39,9 +40,11 @@ class WorkerLost(RuntimeError):
 
 
 def default_resources(*, blank: bool = False) -> Resources:
-    """Extraction resources from the packaged gazetteer and topics."""
+    """Extraction resources from the packaged gazetteer, topics and language rules."""
     entities, ignore = load_entities()
-    return Resources(Gazetteer.from_config(entities, ignore, load_entity_forms()), load_topics(), blank=blank)
+    gazetteer = Gazetteer.from_config(entities, ignore, load_entity_forms())
+    rules = compile_all(load_language_rules(), load_figure_rules())
+    return Resources(gazetteer, load_topics(), rules, blank=blank)
 
 
 def _item(page: dict[str, Any], lang_hint: str | None) -> dict[str, Any]:

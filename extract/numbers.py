@@ -12,6 +12,9 @@ from dataclasses import dataclass, replace
 
 from text_to_num import text2num
 
+from extract.normalize import fold
+from extract.rules import LanguageRules
+
 SPACES = " \u00a0\u202f\u2009"  # French thousands are grouped with (narrow) no-break spaces too
 _SP = f"[{SPACES}]"
 
@@ -24,95 +27,16 @@ NUMBER_RE = {
     "fr": re.compile(rf"(?<![\w.,\-/\x00])(?:{_NUM_FR})(?!{_GLUED})"),
     "en": re.compile(rf"(?<![\w.,\-/\x00])(?:{_NUM_EN})(?!{_GLUED})"),
 }
-# Attached or spaced scale: "1,2 million", "$1.2bn", "130k", "23 M€", "10 Md€"
-SCALES = {
-    "k": 1e3, "mille": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "millions": 1e6, "mn": 1e6,
-    "md": 1e9, "mds": 1e9, "milliard": 1e9, "milliards": 1e9, "bn": 1e9, "billion": 1e9, "billions": 1e9,
-    "trillion": 1e12, "lakh": 1e5, "lakhs": 1e5, "crore": 1e7, "crores": 1e7,
-}  # fmt: skip
-SCALE_RE = re.compile(
-    r"(?:\s?(?P<short>[kK]|M|m|Mds?|bn|mn)(?=[\s€$£.,;:)\-–—]|$)|\s+(?P<word>mille|thousand|millions?|milliards?|billions?|trillion|lakhs?|crores?)\b)"
-)
-
-EN_NUMBER_WORDS = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand"
-).split()
-FR_NUMBER_WORDS = (
-    "zéro un une deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize "
-    "vingt vingts trente quarante cinquante soixante cent cents mille"
-).split()
-_WORD_JOIN = {"en": r"(?:[\s-]+(?:and\s+)?)", "fr": r"(?:[\s-]+(?:et[\s-]+)?)"}
-NUMBER_WORDS_RE = {
-    lang: re.compile(
-        rf"(?<![\w-])(?:{'|'.join(words)})(?:{_WORD_JOIN[lang]}(?:{'|'.join(words)}))*(?![\w])",
-        re.IGNORECASE,
-    )
-    for lang, words in (("en", EN_NUMBER_WORDS), ("fr", FR_NUMBER_WORDS))
-}
-# "une vingtaine", "un millier", "two dozen": approximate by nature
-APPROX_NOUNS = {
-    "fr": re.compile(
-        r"\b(?:une|un)\s+(?P<n>dizaine|douzaine|quinzaine|vingtaine|trentaine|quarantaine|cinquantaine|"
-        r"soixantaine|centaine|millier)\b",
-        re.IGNORECASE,
-    ),
-    "en": re.compile(r"\b(?P<k>a|one|two|three|four|five|six)\s+(?P<n>dozen)\b", re.IGNORECASE),
-}
-APPROX_NOUN_VALUES = {
-    "dizaine": 10, "douzaine": 12, "quinzaine": 15, "vingtaine": 20, "trentaine": 30, "quarantaine": 40,
-    "cinquantaine": 50, "soixantaine": 60, "centaine": 100, "millier": 1000, "dozen": 12,
-}  # fmt: skip
-DOZEN_FACTORS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
-
-APPROX_BEFORE = re.compile(
-    r"(?:\b(?:about|around|roughly|approximately|nearly|almost|some|more\s+than|over|up\s+to|at\s+least|"
-    r"fewer\s+than|less\s+than|under|close\s+to|an\s+estimated|upwards\s+of|environ|près\s+d[e']|"
-    r"plus\s+d[e']|quelque|presque|jusqu'à|jusqu’à|au\s+moins|moins\s+d[e']|autour\s+d[e']|"
-    r"pas\s+moins\s+d[e']|quasiment|approximativement)|~)\s*$",
-    re.IGNORECASE,
-)
-APPROX_AFTER = re.compile(r"^\s+environ\b", re.IGNORECASE)
-
+# Symbols and codes of currencies, the same in every language (the words are in the language files)
 CURRENCY_BEFORE = re.compile(r"(?P<c>US\$|USD|C\$|CA\$|CAD|A\$|AUD|S\$|SGD|\$|€|EUR|£|GBP|Rs\.?|₹|INR|CHF)\s?$")
-CURRENCY_AFTER = re.compile(
-    r"^\s?(?:d[e']\s?|d’)?(?P<c>dollars?\s+canadiens|dollars?\s+australiens|dollars?\s+de\s+Singapour|"
-    r"dollars?|euros?|livres(?:\s+sterling)?|pounds?(?:\s+sterling)?|francs\s+suisses|roupies|rupees|US\$|\$|€|£|"
-    r"USD|EUR|GBP|CAD|AUD|INR|CHF)(?![\w])",
-    re.IGNORECASE,
-)
 CURRENCY_CODES = {
-    "us$": "USD", "usd": "USD", "$": "USD", "dollar": "USD", "dollars": "USD", "c$": "CAD", "ca$": "CAD",
-    "cad": "CAD", "a$": "AUD", "aud": "AUD", "s$": "SGD", "sgd": "SGD", "€": "EUR", "eur": "EUR",
-    "euro": "EUR", "euros": "EUR", "£": "GBP", "gbp": "GBP", "livres": "GBP", "livres sterling": "GBP",
-    "pound": "GBP", "pounds": "GBP", "pound sterling": "GBP", "pounds sterling": "GBP",
-    "rs": "INR", "rs.": "INR", "₹": "INR", "inr": "INR", "rupees": "INR", "roupies": "INR",
-    "chf": "CHF", "francs suisses": "CHF",
+    "us$": "USD", "usd": "USD", "$": "USD", "c$": "CAD", "ca$": "CAD", "cad": "CAD", "a$": "AUD", "aud": "AUD",
+    "s$": "SGD", "sgd": "SGD", "€": "EUR", "eur": "EUR", "£": "GBP", "gbp": "GBP", "rs": "INR", "rs.": "INR",
+    "₹": "INR", "inr": "INR", "chf": "CHF",
 }  # fmt: skip
-
-UNQUALIFIED_DOLLARS = {"$", "dollar", "dollars"}
-
-PERIOD_AFTER = re.compile(
-    r"^\s*(?:(?:bruts?|nets?|gross|before\s+tax|avant\s+impôts?)\s+)?(?:(?P<year>par\s+an|par\s+année|per\s+year|a\s+year|per\s+annum|annually|annuels?|/\s?an\b|/\s?year)|"
-    r"(?P<month>par\s+mois|per\s+month|a\s+month|monthly|mensuels?|chaque\s+mois|each\s+month|/\s?mois)|"
-    r"(?P<hour>per\s+hour|an\s+hour|de\s+l'heure|/\s?h\b))",
-    re.IGNORECASE,
-)
 PERCENT_AFTER = re.compile(r"^\s?(?:%|pour\s?cent|percent|per\s+cent)", re.IGNORECASE)
-
-RANGE_PREFIX = re.compile(r"\b(?P<p>entre|between|from|de|d'|d’)\s*$", re.IGNORECASE)
-# A verb of change before "from X to Y" / "de X à Y" makes two figures, the earlier and the later value, not a
-# range: "est passé de 4 à 6 millions", "dropping from 640 to 590", "passer de 90 à 130 agents".
-CHANGE_BEFORE = re.compile(
-    r"\b(?:pass\w*|augment\w*|baiss\w*|diminu\w*|progress\w*|grimp\w*|chut\w*|recul\w*|bondi\w*|"
-    r"évolu\w*|evolu\w*|croît|croiss\w*|réduit\w*|multipli\w*|doubl\w*|port[ée]\w*|"
-    r"r[io]s(?:e|en|es|ing)|gr[eo]w(?:n|s|ing)?|increas\w*|decreas\w*|declin\w*|f[ae]ll(?:en|s|ing)?|"
-    r"drop\w*|jump\w*|climb\w*|shr[aiu]nk\w*|expand\w*|swell\w*|went|gone|go(?:es|ing)?|up|down)\b"
-    r"[^.;:!?]{0,30}$",
-    re.IGNORECASE,
-)
-RANGE_JOIN = re.compile(r"^\s*(?:–|—|-|to|à|au|and|et|or|ou)\s*$", re.IGNORECASE)
-NEEDS_PREFIX = {"and", "et"}
+UNQUALIFIED_DOLLARS = {"$", "dollar", "dollars"}
+AGO = re.compile(r"\s+ago\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -164,27 +88,32 @@ def words_to_number(span: str, lang: str) -> float | None:
         return None
 
 
-# "un ou deux designers", "one or two stints": here "un" and "one" count (a range from one)
-ONE_OR_MORE = re.compile(r"\s+(?:ou|or)\s+(?:deux|trois|quatre|two|three|four|2|3|4)\b", re.IGNORECASE)
+def _separators(rules: LanguageRules) -> str:
+    """Which convention the language writes numbers in: "fr" (1 000,5) or "en" (1,000.5)."""
+    return "fr" if rules.lang == "fr" else "en"
 
 
-def _raw_amounts(text: str, lang: str) -> list[Quantity]:
+def _raw_amounts(text: str, rules: LanguageRules) -> list[Quantity]:
+    convention = _separators(rules)
     found: list[Quantity] = []
-    for m in NUMBER_RE[lang].finditer(text):
-        value = parse_number(m.group(), lang)
+    for m in NUMBER_RE[convention].finditer(text):
+        value = parse_number(m.group(), convention)
         if value is not None:
             found.append(Quantity(m.start(), m.end(), value, num_start=m.start(), num_end=m.end()))
-    for m in NUMBER_WORDS_RE[lang].finditer(text):
+    for m in rules.number_words.finditer(text):
         span = m.group()
-        if span.lower() in ("un", "une", "one", "a") and not ONE_OR_MORE.match(text, m.end()):
+        if fold(span) in rules.one and not rules.one_or_more.match(text, m.end()):
             continue  # articles, not counts ("une équipe"); durations handle "un an" themselves
-        value = words_to_number(span, lang)
+        value = words_to_number(span, rules.lang)
         if value is not None:
             found.append(Quantity(m.start(), m.end(), value, words=True, num_start=m.start(), num_end=m.end()))
-    for m in APPROX_NOUNS[lang].finditer(text):
-        value = APPROX_NOUN_VALUES[m.group("n").lower()]
-        if m.groupdict().get("k"):
-            value *= DOZEN_FACTORS[m.group("k").lower()]
+    for m in rules.approx_nouns_pattern.finditer(text):
+        value = rules.approx_nouns[fold(m.group("n"))]
+        if m.group("k"):
+            factor = words_to_number(m.group("k"), rules.lang)
+            if factor is None:
+                continue
+            value *= factor
         found = [q for q in found if q.end <= m.start() or q.start >= m.end()]
         found.append(
             Quantity(m.start(), m.end(), float(value), approx=True, words=True, num_start=m.start(), num_end=m.end())
@@ -193,18 +122,18 @@ def _raw_amounts(text: str, lang: str) -> list[Quantity]:
     return found
 
 
-def _decorate(text: str, q: Quantity) -> Quantity:
+def _decorate(text: str, q: Quantity, rules: LanguageRules) -> Quantity:
     """Extend a bare amount with its scale, currency, approximation and period."""
     start, end, value = q.start, q.end, q.value
-    scale = SCALE_RE.match(text, end)
+    scale = rules.scale_after.match(text, end)
     if scale and (scale.group("short") or scale.group("word")):
-        word = (scale.group("short") or scale.group("word")).lower()
+        word = fold(scale.group("short") or scale.group("word"))
         if not (
             word == "m"
             and not CURRENCY_BEFORE.search(text[max(0, start - 4) : start])
-            and not CURRENCY_AFTER.match(text[scale.end() :])
+            and not rules.currency_after.match(text[scale.end() :])
         ):
-            factor = SCALES[word]
+            factor = rules.scales[word]
             value, end = value * factor, scale.end()
             q = replace(q, scale=factor)
     currency, raw_currency = None, None
@@ -213,18 +142,18 @@ def _decorate(text: str, q: Quantity) -> Quantity:
         raw_currency = before.group("c").lower()
         currency = CURRENCY_CODES.get(raw_currency)
         start = start - (len(before.group()))
-    after = CURRENCY_AFTER.match(text[end : end + 40])
+    after = rules.currency_after.match(text[end : end + 40])
     if after:
         if currency is None:
-            raw_currency = _currency_key(after.group("c"))
-            currency = CURRENCY_CODES.get(raw_currency)
+            raw_currency = fold(" ".join(after.group("c").split()))
+            currency = rules.currencies.get(raw_currency) or CURRENCY_CODES.get(raw_currency)
         end += after.end()
     approx = q.approx
-    pre = APPROX_BEFORE.search(text[max(0, start - 30) : start])
+    pre = rules.approx_before.search(text[max(0, start - 30) : start])
     if pre:
         approx = True
         start -= len(pre.group())
-    post = APPROX_AFTER.match(text[end : end + 12])
+    post = rules.approx_after.match(text[end : end + 12])
     if post:
         approx = True
         end += post.end()
@@ -233,48 +162,36 @@ def _decorate(text: str, q: Quantity) -> Quantity:
         end += percent.end()
     return replace(
         q, start=start, end=end, value=value, currency=currency, approx=approx, percent=bool(percent),
-        unqualified_dollar=raw_currency in UNQUALIFIED_DOLLARS,
+        unqualified_dollar=currency == "USD" and raw_currency in UNQUALIFIED_DOLLARS,
     )  # fmt: skip
 
 
-def _currency_key(raw: str) -> str:
-    key = raw.lower()
-    if "canadien" in key:
-        return "cad"
-    if "australien" in key:
-        return "aud"
-    if "singapour" in key:
-        return "sgd"
-    return re.sub(r"\s+", " ", key)
-
-
-def _period(text: str, q: Quantity) -> Quantity:
-    m = PERIOD_AFTER.match(text[q.end : q.end + 24])
-    if not m:
-        return q
+def _period(text: str, q: Quantity, rules: LanguageRules) -> Quantity:
+    m = rules.period_after.match(text[q.end : q.end + 24])
+    if not m or AGO.match(text, q.end + m.end()):
+        return q  # "£73,500 a year ago" is no rate
     period = next(k for k in ("year", "month", "hour") if m.group(k))
     return replace(q, end=q.end + m.end(), period=period)
 
 
-def _ranges(text: str, items: list[Quantity]) -> list[Quantity]:
+def _ranges(text: str, items: list[Quantity], rules: LanguageRules) -> list[Quantity]:
     out: list[Quantity] = []
     i = 0
     while i < len(items):
         a = items[i]
         if i + 1 < len(items):
             b = items[i + 1]
-            join = RANGE_JOIN.match(text[a.end : b.start])
-            prefix = RANGE_PREFIX.search(text[max(0, a.start - 10) : a.start])
-            needs_prefix = join and join.group().strip().lower() in NEEDS_PREFIX
+            join = rules.range_join.match(text[a.end : b.start])
+            prefix = rules.range_prefix.search(text[max(0, a.start - 10) : a.start])
+            joined_by = fold(join.group().strip()) if join else ""
+            needs_prefix = joined_by in rules.needs_prefix
             if join and (prefix or not needs_prefix) and a.percent == b.percent:
                 low, high = a.value, b.value
                 if low is not None and high is not None and a.scale == 1 and b.scale > 1 and low < high / b.scale * 10:
                     low *= b.scale  # "between 1.5 and 2 million": the scale belongs to both ends
                 before = text[max(0, a.start - (len(prefix.group()) if prefix else 0) - 40) : a.start]
-                alternative = join.group().strip().lower() in ("or", "ou") and (a.currency or b.currency)
-                change = (
-                    prefix and prefix.group("p").lower() not in ("entre", "between") and CHANGE_BEFORE.search(before)
-                )
+                alternative = joined_by in rules.alternative and (a.currency or b.currency)
+                change = prefix and fold(prefix.group("p")) not in rules.between and rules.change_before.search(before)
                 if alternative or change:
                     # a change, or two amounts offered ("3 000 ou 3 500 euros"): two figures, the earlier with
                     # the scale and currency of the later
@@ -299,10 +216,9 @@ def _ranges(text: str, items: list[Quantity]) -> list[Quantity]:
     return out
 
 
-def find_quantities(text: str, lang: str) -> list[Quantity]:
+def find_quantities(text: str, rules: LanguageRules) -> list[Quantity]:
     """Every amount, range and percentage in `text` (dates should be masked first with \\x00)."""
-    lang = lang if lang in NUMBER_RE else "en"
-    amounts = [_period(text, _decorate(text, q)) for q in _raw_amounts(text, lang)]
+    amounts = [_period(text, _decorate(text, q, rules), rules) for q in _raw_amounts(text, rules)]
     # a decorated amount may have swallowed the next one ("20 pour cent": "cent" is not a hundred)
     amounts = [q for i, q in enumerate(amounts) if i == 0 or q.start >= amounts[i - 1].end]
-    return _ranges(text, amounts)
+    return _ranges(text, amounts, rules)

@@ -131,9 +131,15 @@ def test_export_and_serve_refuse_a_missing_database(runner, tmp_path):
 
 
 def test_a_missing_spacy_model_is_one_clear_error(runner, tmp_path, monkeypatch):
-    import extract.nlp
+    import crawler.process
+    from config import load_language_rules
 
-    monkeypatch.setitem(extract.nlp.MODELS, "en", ("no_such_model_package",))
+    def english_model_missing():  # as if config/languages/en.yaml named a model that is not installed
+        languages = load_language_rules()
+        languages["en"]["models"] = ["no_such_model_package"]
+        return languages
+
+    monkeypatch.setattr(crawler.process, "load_language_rules", english_model_missing)
     db_path = tmp_path / "tw.db"
     db = open_db(db_path)
     db["sources"].insert({"id": "wire", "kind": "feed", "url": "https://x.org/feed", "lang": "en"})

@@ -1,10 +1,11 @@
 import pytest
 
 from extract.numbers import find_quantities, parse_number
+from tests.rules import rules
 
 
 def only(text, lang):
-    found = find_quantities(text, lang)
+    found = find_quantities(text, rules(lang))
     assert len(found) == 1, [(text[q.start : q.end], q) for q in found]
     return found[0], text[found[0].start : found[0].end]
 
@@ -64,7 +65,7 @@ def test_dash_range():
 
 
 def test_and_without_between_is_not_a_range():
-    found = find_quantities("12 designers and 30 engineers", "en")
+    found = find_quantities("12 designers and 30 engineers", rules("en"))
     assert [q.value for q in found] == [12, 30]
 
 
@@ -87,12 +88,12 @@ def test_number_words_on_isolated_spans():
 
 
 def test_articles_are_not_numbers():
-    assert find_quantities("une équipe et un projet", "fr") == []
-    assert find_quantities("one of the teams", "en") == []
+    assert find_quantities("une équipe et un projet", rules("fr")) == []
+    assert find_quantities("one of the teams", rules("en")) == []
 
 
 def test_codes_are_not_numbers():
-    assert find_quantities("the F35 and COVID-19 and the 6th cohort", "en") == []
+    assert find_quantities("the F35 and COVID-19 and the 6th cohort", rules("en")) == []
 
 
 def test_percent():
@@ -101,11 +102,11 @@ def test_percent():
 
 
 def test_words_swallowed_by_a_unit_are_not_counted_again():
-    assert [(q.value, q.percent) for q in find_quantities("20 pour cent des agents", "fr")] == [(20, True)]
+    assert [(q.value, q.percent) for q in find_quantities("20 pour cent des agents", rules("fr"))] == [(20, True)]
 
 
 def test_lone_scale_words_and_lower_case_m_after_a_currency():
-    assert [q.value for q in find_quantities("A thousand young engineers", "en")] == [1000]
-    assert [q.value for q in find_quantities("Mille ingénieurs", "fr")] == [1000]
-    assert [(q.value, q.currency) for q in find_quantities("a budget of £8m", "en")] == [(8_000_000, "GBP")]
-    assert [q.value for q in find_quantities("5m away", "en")] == [5]
+    assert [q.value for q in find_quantities("A thousand young engineers", rules("en"))] == [1000]
+    assert [q.value for q in find_quantities("Mille ingénieurs", rules("fr"))] == [1000]
+    assert [(q.value, q.currency) for q in find_quantities("a budget of £8m", rules("en"))] == [(8_000_000, "GBP")]
+    assert [q.value for q in find_quantities("5m away", rules("en"))] == [5]

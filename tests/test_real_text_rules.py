@@ -7,6 +7,7 @@ import pytest
 
 from extract.article import extract_documents
 from extract.figures import figures_from_sentence
+from tests.rules import rules
 
 
 def record(blank_resources, text: str, lang: str = "en", published: str | None = None) -> dict:
@@ -19,10 +20,10 @@ def dates(rec: dict) -> list[str]:
 
 
 def test_a_date_without_its_year_is_kept_with_what_is_known():
-    found = figures_from_sentence("La campagne de recrutement ouvre le 19 octobre.", "fr")
+    found = figures_from_sentence("La campagne de recrutement ouvre le 19 octobre.", rules("fr"))
     assert [f["iso"] for f in found if f["kind"] == "date"] == ["--10-19"]
     # a year given further on still dates it
-    found = figures_from_sentence("Applications run from March 7 to April 3, 2026.", "en")
+    found = figures_from_sentence("Applications run from March 7 to April 3, 2026.", rules("en"))
     assert [f["iso"] for f in found if f["kind"] == "date"] == ["2026-03-07", "2026-04-03"]
 
 
@@ -81,7 +82,7 @@ def test_dates_of_events_stay_beside_figures(blank_resources, text, iso):
     ],
 )
 def test_a_change_is_two_figures(sentence, lang, values):
-    found = [f for f in figures_from_sentence(sentence, lang) if f["kind"] != "date" and f["kind"] != "duration"]
+    found = [f for f in figures_from_sentence(sentence, rules(lang)) if f["kind"] != "date" and f["kind"] != "duration"]
     assert [(f["value"], f["kind"]) for f in found] == values
     assert all(f["min"] is None for f in found)
 
@@ -95,12 +96,12 @@ def test_a_change_is_two_figures(sentence, lang, values):
     ],
 )
 def test_a_range_without_a_verb_of_change_stays_a_range(sentence, lang):
-    (salary,) = [f for f in figures_from_sentence(sentence, lang) if f["kind"] == "salary"]
+    (salary,) = [f for f in figures_from_sentence(sentence, rules(lang)) if f["kind"] == "salary"]
     assert salary["value"] is None and salary["min"] < salary["max"]
 
 
 def test_applications_are_counted_and_applicants_are_people():
-    found = figures_from_sentence("Le jury a examiné 205 candidatures de 180 candidats.", "fr")
+    found = figures_from_sentence("Le jury a examiné 205 candidatures de 180 candidats.", rules("fr"))
     assert [(f["value"], f["kind"], f["unit"]) for f in found] == [
         (205, "count", "application"),
         (180, "headcount", "person"),
@@ -152,7 +153,7 @@ def test_companies_listed_beside_a_known_one_are_companies(blank_resources):
     ],
 )
 def test_two_amounts_offered_are_two_salaries_and_rupees_are_read(sentence, lang, expected):
-    found = [f for f in figures_from_sentence(sentence, lang) if f["kind"] == "salary"]
+    found = [f for f in figures_from_sentence(sentence, rules(lang)) if f["kind"] == "salary"]
     assert [(f["value"], f["currency"], f["period"]) for f in found] == expected
 
 
@@ -166,7 +167,7 @@ def test_two_amounts_offered_are_two_salaries_and_rupees_are_read(sentence, lang
     ],
 )
 def test_more_nouns_count_people(sentence, lang, value, what):
-    (found,) = [f for f in figures_from_sentence(sentence, lang) if f["kind"] == "headcount"]
+    (found,) = [f for f in figures_from_sentence(sentence, rules(lang)) if f["kind"] == "headcount"]
     assert (found["value"], found["what"]) == (value, what)
 
 

@@ -33,9 +33,10 @@ def test_nul_bytes_are_removed():
 
 
 def test_language_detection():
-    assert detect_language("Le gouvernement recrute des ingénieurs pour deux ans.") == "fr"
-    assert detect_language("The government hires engineers for two years.") == "en"
-    assert detect_language("", hint="fr") == "fr"
+    analysed = ("en", "fr")
+    assert detect_language("Le gouvernement recrute des ingénieurs pour deux ans.", analysed) == "fr"
+    assert detect_language("The government hires engineers for two years.", analysed) == "en"
+    assert detect_language("", analysed, hint="fr") == "fr"
 
 
 def test_relevance_rules(blank_resources):

@@ -1,0 +1,120 @@
+"""The per-language rule files (config/languages/<lang>.yaml) and the language-independent figure rules
+(config/figures.yaml), validated with pydantic: a wrong key or type is one line, "file: key: reason"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+Terms = list[str]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Nouns(_Strict):
+    people: dict[str, str]
+    things: dict[str, tuple[str, str]]
+
+
+class Verbs(_Strict):
+    hiring: Terms
+    resignation: Terms
+    layoff: Terms
+
+
+class Joins(_Strict):
+    between: Terms
+    from_: Terms = Field(alias="from")
+    to: Terms
+    and_: Terms = Field(alias="and")
+    or_: Terms = Field(alias="or")
+
+
+class Periods(_Strict):
+    year: Terms
+    month: Terms
+    hour: Terms
+
+
+class DateWords(_Strict):
+    year_before: Terms
+    month_before: Terms
+    qualifying_before: Terms
+    happened_before: Terms
+    dateline: Terms
+
+
+class LanguageFile(_Strict):
+    """One analysed language: what its figures and events are read with (see config/languages/README.md)."""
+
+    models: list[str] = Field(default_factory=list)
+    nouns: Nouns
+    fillers: Terms
+    verbs: Verbs
+    events: dict[str, Terms]
+    change: Terms
+    pay: Terms
+    approximately: Terms
+    approximately_after: Terms = Field(default_factory=list)
+    approximate_nouns: dict[str, float]
+    durations: dict[str, str]
+    half: str
+    age_before: Terms = Field(default_factory=list)
+    months: dict[str, int]
+    number_words: Terms
+    one: Terms
+    joins: Joins
+    clause_breaks: Terms
+    compared: Terms
+    furniture: Terms
+    scales: dict[str, float]
+    currencies: dict[str, str]
+    periods: Periods
+    gross: Terms
+    references: Terms
+    dates: DateWords
+
+    @field_validator("durations")
+    @classmethod
+    def _known_units(cls, value: dict[str, str]) -> dict[str, str]:
+        units = {"year", "month", "week", "day", "hour", "minute"}
+        bad = sorted(set(value.values()) - units)
+        if bad:
+            raise ValueError(f"unknown unit {bad[0]!r} (expected one of {', '.join(sorted(units))})")
+        return value
+
+    @field_validator("months")
+    @classmethod
+    def _month_numbers(cls, value: dict[str, int]) -> dict[str, int]:
+        if any(not 1 <= n <= 12 for n in value.values()):
+            raise ValueError("month numbers are 1 to 12")
+        return value
+
+
+class FigureRules(_Strict):
+    """Rules that do not depend on the language: what a headcount measures, where pay ends."""
+
+    headcount_measures: dict[str, Terms]
+    hires_of: Terms
+    salary_ceiling: dict[str, float]
+
+
+def _error(path: Path, error: ValidationError) -> str:
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"]) or "(file)"
+    return f"{key}: {first['msg']}"
+
+
+def validate(model: type[_Strict], data: Any, path: Path) -> dict[str, Any]:
+    """The file's content as plain data once `model` accepts it; a ConfigError naming the key otherwise."""
+    from config.loader import ConfigError
+
+    try:
+        return model.model_validate(data).model_dump(by_alias=True)
+    except ValidationError as error:
+        key, _, reason = _error(path, error).partition(": ")
+        raise ConfigError(path, key, reason) from None
