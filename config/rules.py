@@ -54,6 +54,8 @@ class LanguageFile(_Strict):
     models: list[str] = Field(default_factory=list)
     nouns: Nouns
     fillers: Terms
+    counted_before: dict[str, str]
+    people_after: Terms
     verbs: Verbs
     events: dict[str, Terms]
     change: Terms
@@ -70,6 +72,8 @@ class LanguageFile(_Strict):
     joins: Joins
     clause_breaks: Terms
     compared: Terms
+    ellipsis: Terms
+    part_of: Terms
     furniture: Terms
     scales: dict[str, float]
     currencies: dict[str, str]

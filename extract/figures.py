@@ -19,13 +19,10 @@ from extract.rules import LanguageRules, Noun
 PEOPLE = "headcount", "person"
 ACRONYM_WORD = re.compile(r"^[A-Z][A-Z0-9]{1,6}$")
 WORD = re.compile(r"[\w'’-]+|[^\w\s]")
-# "50 of the 150 employees", "4 sur 7 départements": the first number counts what the second does
-OF_THE_NEXT = re.compile(r"^\s+(?:of(?:\s+the)?|sur|des|parmi\s+les)\s+$", re.IGNORECASE)
-# "804 more at grades 6 and 7", "10 pour 2020": a number that repeats the previous figure's noun
-ELLIPSIS_AFTER = re.compile(
-    r"^\s*(?:more|de\s+plus|supplémentaires|additional|[,;.]|$|\s(?:et|and)\s|\s+\x00)", re.IGNORECASE
-)
+# "192 en 2015, 195 en 2016": after a number that repeats the previous figure's noun, a list goes on
+LIST_GOES_ON = re.compile(r"^(?:\s*[,;.]|\s*$|(?:\s+[^\W\d_]+)?\s+\x00)")
 MAX_ELLIPSIS_WORDS = 4
+MAX_COUNTED_BEFORE_WORDS = 12
 
 
 def headcount_measure(what: str | None, rules: LanguageRules) -> str | None:
@@ -37,31 +34,50 @@ def headcount_measure(what: str | None, rules: LanguageRules) -> str | None:
 
 def _counted_noun(after: str, rules: LanguageRules) -> Noun | None:
     """Find the counted noun in the few words after a number, skipping fillers ("nouvelles", "de"),
-    acronyms ("40 USDS employees") and at most one unknown adjective ("65 legacy staff"). A noun glued by a
-    hyphen counts too ("a 2,000-person agency"); a capitalised noun after a capitalised unknown word is a
-    name ("736 Jackson Place")."""
+    acronyms ("40 USDS employees"), at most one unknown adjective ("65 legacy staff") and a name whose last
+    word counts people ("6 new Presidential Innovation Fellows"). A noun glued by a hyphen counts too ("a
+    2,000-person agency"); a capitalised thing after a name is part of the name ("736 Jackson Place")."""
     original = WORD.findall(after[:80])
     if original and original[0].startswith("-") and len(original[0]) > 1:
         original[0] = original[0][1:]
     words = [fold(w) for w in original]
-    unknown_capitalised = False
+    in_name = False
     unknown = 0
-    for i, word in enumerate(words[:5]):
+    for i, word in enumerate(words[:6]):
         if not re.match(r"\w", word):
             return None
         noun = rules.noun_at(" ".join(words[i:]))
-        if noun and original[i][:1].isupper() and i + 1 < len(words):
+        capitalised = original[i][:1].isupper()
+        if noun and capitalised and i + 1 < len(words):
             # a capitalised noun may end a name: "21 US Digital Service staffers" counts staffers
-            noun = rules.noun_at(" ".join(words[i + 1 :])) or (None if unknown_capitalised else noun)
+            noun = rules.noun_at(" ".join(words[i + 1 :])) or noun
         if noun:
-            return noun
+            return None if in_name and capitalised and noun.kind != "headcount" else noun
         if word in rules.fillers or word.startswith("d'") or ACRONYM_WORD.match(original[i]):
             continue
+        if capitalised and i + 1 < len(words) and original[i + 1][:1].isupper():
+            in_name = True  # "Presidential Innovation Fellows", "Jackson Place": read on to the name's end
+            continue
         unknown += 1
-        unknown_capitalised = original[i][:1].isupper()
         if unknown > 1 or i + 1 >= len(words) or not rules.noun_at(" ".join(words[i + 1 :])):
             return None
     return None
+
+
+def _counted_before(q: Quantity, masked: str, sentence: str, rules: LanguageRules) -> str | None:
+    """A staff-level or team noun a few words before the number, in its clause: "les effectifs de la Cnil
+    étaient de 192", "personnel size is capped at 598", "par équipe de deux ou trois". What it counts."""
+    lo, _ = clause_bounds(sentence, q.start, q.end, rules)
+    start = q.num_start or q.start  # "équipe de trois": the range's "de" belongs to the noun's phrase
+    found = list(rules.counted_before.finditer(masked, lo, start))
+    if not found:
+        return None
+    last = found[-1]
+    gap = masked[last.end() : start]
+    if re.search(r"\d", gap) or len(re.findall(r"[^\W\d_]+", gap)) > MAX_COUNTED_BEFORE_WORDS:
+        return None
+    term = fold(last.group("t"))
+    return next(what for key, what in rules.counted_before_what.items() if term.startswith(key.rstrip("*")))
 
 
 def _nearest(pattern: re.Pattern[str], text: str, start: int, end: int) -> int | None:
@@ -125,8 +141,6 @@ def _verb_next_to(folded: str, pattern: re.Pattern[str], before: bool, words: in
 def _classify(q: Quantity, masked: str, sentence: str, rules: LanguageRules) -> dict[str, Any] | None:
     """Kind, unit and what of one quantity, or None when nothing says what it counts."""
     after = masked[q.end :]
-    if rules.reference_before.search(masked[max(0, q.start - 12) : q.start]):
-        return None  # "top 10", "article 49", "Section 508", "n° 12": a rank or a reference, not a quantity
     if q.percent:
         return {"kind": "percent", "unit": "percent", "what": "percentage"}
     if q.currency:
@@ -144,9 +158,9 @@ def _classify(q: Quantity, masked: str, sentence: str, rules: LanguageRules) -> 
     if duration and not duration.group("tail") and not rules.not_duration_before.search(masked[: q.start]):
         unit = rules.durations[fold(duration.group("u"))]
         extend = duration.end()
-        half = rules.half_after.match(after, extend)
+        half = rules.half_after.match(after[extend:])
         if half:
-            extend = half.end()
+            extend += half.end()
         return {"kind": "duration", "unit": unit, "what": "duration", "_extend": extend, "_half": bool(half)}
     if duration:
         return None  # "25 years old", "10 years ago"
@@ -160,6 +174,11 @@ def _classify(q: Quantity, masked: str, sentence: str, rules: LanguageRules) -> 
         elif unit == "company" and re.search(r"partenaire|partner|associ|join", fold(sentence)):
             what = "partner companies"
         return {"kind": kind, "unit": unit, "what": what}
+    staff = _counted_before(q, masked, sentence, rules)
+    if staff:
+        return {"kind": "headcount", "unit": "person", "what": staff}
+    if rules.people_after.match(after):
+        return {"kind": "headcount", "unit": "person", "what": "people"}
     before = fold(masked[max(0, q.start - 40) : q.start])
     after_words = fold(after[:40])
     verbs = rules.people_verbs
@@ -235,7 +254,7 @@ def _inherited(
     """What a number that names nothing counts, from its neighbours: "50 of the 150 employees" (the next
     one's), "192 en 2015, 195 en 2016 et 198" or "43 more staff, 804 more at grades 6 and 7" (the previous
     one's, when only a few words stand between them), "650 agents, contre 350" (the one it is compared with)."""
-    if i + 1 < len(quantities) and OF_THE_NEXT.match(masked[q.end : quantities[i + 1].start]):
+    if i + 1 < len(quantities) and rules.part_of.fullmatch(masked[q.end : quantities[i + 1].start]):
         return typed[i + 1]
     if i == 0:
         return None
@@ -243,9 +262,11 @@ def _inherited(
     if not previous or previous["kind"] not in ("headcount", "count"):
         return None
     compared = rules.compared_before.search(masked[max(0, q.start - 30) : q.start])
+    more = rules.ellipsis_after.match(masked[q.end : q.end + 30])  # "804 more", "10 de plus"
     between = masked[quantities[i - 1].end : q.start]
     short = len(re.findall(r"[^\W\d_]+", between)) <= MAX_ELLIPSIS_WORDS
-    if not (compared or (short and ELLIPSIS_AFTER.match(masked[q.end : q.end + 20]))):
+    follows = masked[q.end : q.end + 30]
+    if not (compared or more or (short and (LIST_GOES_ON.match(follows) or rules.list_join.match(follows)))):
         return None
     return {k: v for k, v in previous.items() if not k.startswith("_")}
 
@@ -260,8 +281,14 @@ def figures_from_sentence(sentence: str, rules: LanguageRules) -> list[dict[str,
             figures.append(_date_figure(span))
     taken: list[tuple[int, int]] = []
     quantities = find_quantities(masked, rules)
-    typed_all: list[dict[str, Any] | None] = [_classify(q, masked, sentence, rules) for q in quantities]
+    # "top 10", "article 49", "grades 6 and 7", "one in five": a rank, a reference or a ratio, no quantity
+    references = [bool(rules.reference_before.search(masked[max(0, q.start - 12) : q.start])) for q in quantities]
+    typed_all = [
+        None if ref else _classify(q, masked, sentence, rules) for q, ref in zip(quantities, references, strict=True)
+    ]
     for i, q in enumerate(quantities):
+        if references[i]:
+            continue
         typed = typed_all[i]
         if q.change_to and i + 1 < len(quantities) and typed_all[i + 1] is not None:
             # "de 120 à 568 collaborateurs": the earlier value counts what the later one does

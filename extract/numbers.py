@@ -183,7 +183,7 @@ def _ranges(text: str, items: list[Quantity], rules: LanguageRules) -> list[Quan
             b = items[i + 1]
             join = rules.range_join.match(text[a.end : b.start])
             prefix = rules.range_prefix.search(text[max(0, a.start - 10) : a.start])
-            joined_by = fold(join.group().strip()) if join else ""
+            joined_by = fold(join.group().strip(" -")) if join else ""
             needs_prefix = joined_by in rules.needs_prefix
             if join and (prefix or not needs_prefix) and a.percent == b.percent:
                 low, high = a.value, b.value

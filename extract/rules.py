@@ -82,6 +82,9 @@ class LanguageRules:
     models: tuple[str, ...]
     nouns: tuple[tuple[str, Noun], ...]  # folded word start -> noun, the longest first
     fillers: frozenset[str]
+    counted_before: re.Pattern[str]  # group "t": a staff-level or team noun before its number
+    counted_before_what: dict[str, str]  # folded term -> what
+    people_after: re.Pattern[str]
     people_verbs: dict[str, re.Pattern[str]]  # hires / resignations / layoffs -> pattern over folded text
     event_terms: dict[str, tuple[str, ...]]  # event type -> terms (the people verbs included)
     change_before: re.Pattern[str]
@@ -105,6 +108,9 @@ class LanguageRules:
     alternative: frozenset[str]  # folded "or" words
     clause_break: re.Pattern[str]
     compared_before: re.Pattern[str]
+    ellipsis_after: re.Pattern[str]  # "804 more", "10 de plus": the previous figure's noun is understood
+    list_join: re.Pattern[str]  # "195 et 198": a list of numbers goes on
+    part_of: re.Pattern[str]  # "50 of the 150 employees": what stands between a part and its whole
     furniture: re.Pattern[str]  # a line of page furniture ("Lire aussi : ...")
     scale_after: re.Pattern[str]
     scales: dict[str, float]  # folded word or symbol -> factor
@@ -214,6 +220,9 @@ def compile_rules(lang: str, data: dict[str, Any], figures: dict[str, Any]) -> L
         models=tuple(data["models"]),
         nouns=tuple(nouns),
         fillers=frozenset(fold(w) for w in data["fillers"]),
+        counted_before=re.compile(rf"(?<!\w)(?P<t>{raw_alternation(list(data['counted_before']))})", re.IGNORECASE),
+        counted_before_what={fold(k): v for k, v in data["counted_before"].items()},
+        people_after=re.compile(rf"^[\s–—-]*(?:{raw_alternation(data['people_after'])})", re.IGNORECASE),
         people_verbs={PEOPLE_VERBS[k]: terms_pattern(tuple(v)) for k, v in data["verbs"].items()},
         event_terms=event_terms,
         change_before=re.compile(rf"(?<!\w)(?:{raw_alternation(data['change'])})[^.;:!?]{{0,30}}$", re.IGNORECASE),
@@ -242,17 +251,22 @@ def compile_rules(lang: str, data: dict[str, Any], figures: dict[str, Any]) -> L
             re.IGNORECASE,
         ),
         one=frozenset(fold(w) for w in data["one"]),
-        one_or_more=re.compile(rf"\s+(?:{raw_alternation(joins['or'])})\s+(?:{numbers}|\d)(?!\w)", re.IGNORECASE),
+        one_or_more=re.compile(rf"-?\s+(?:{raw_alternation(joins['or'])})\s+(?:{numbers}|\d)(?!\w)", re.IGNORECASE),
         range_prefix=re.compile(
             rf"(?<![\w'’])(?P<p>{raw_alternation([*joins['between'], *joins['from']])})\s*$", re.IGNORECASE
         ),
         between=frozenset(fold(w) for w in joins["between"]),
         range_join=re.compile(
-            rf"^\s*(?:–|—|-|{raw_alternation([*joins['to'], *joins['and'], *joins['or']])})\s*$", re.IGNORECASE
+            # "two- to four-year": a hyphen may hang on the first number
+            rf"^-?\s*(?:–|—|-|{raw_alternation([*joins['to'], *joins['and'], *joins['or']])})\s*$",
+            re.IGNORECASE,
         ),
         needs_prefix=frozenset(fold(w) for w in joins["and"]),
         alternative=frozenset(fold(w) for w in joins["or"]),
         compared_before=_words_before_end(data["compared"]),
+        ellipsis_after=re.compile(rf"^\s+(?:{raw_alternation(data['ellipsis'])})", re.IGNORECASE),
+        part_of=re.compile(rf"\s+(?:{raw_alternation(data['part_of'])})\s+", re.IGNORECASE),
+        list_join=re.compile(rf"^\s+(?:{raw_alternation(joins['and'])})\s", re.IGNORECASE),
         furniture=re.compile(rf"^\W*(?:{raw_alternation(data['furniture'])})", re.IGNORECASE),
         clause_break=re.compile(
             rf"(?<!\d),|,(?!\d)|[;:()]|(?<!\w)(?:{raw_alternation(data['clause_breaks'])})", re.IGNORECASE

@@ -177,3 +177,48 @@ def test_a_day_written_without_its_year_takes_the_year_the_article_gives_it(blan
         "L'appel à projets du programme EIG reste ouvert jusqu'au 15 juin 2018."
     )
     assert dates(record(blank_resources, text, "fr")) == ["2018-06-15", "2018-06-15"]
+
+
+def labels(sentence, lang):
+    return [f["label"] for f in figures_from_sentence(sentence, rules(lang)) if f["kind"] != "date"]
+
+
+@pytest.mark.parametrize(
+    "sentence, lang, expected",
+    [
+        # a number that leaves its noun understood counts what the one before it does
+        (
+            "Son équipe comptait 80 agents en 2019, 95 en 2020 et 110 en 2021.",
+            "fr",
+            ["80 staff", "95 staff", "110 staff"],
+        ),
+        (
+            "The office added 12 more engineers this spring and 9 more in the autumn.",
+            "en",
+            ["12 engineers", "9 engineers"],
+        ),
+        ("Le service compte 420 agents, contre 300 il y a cinq ans.", "fr", ["420 staff", "300 staff"]),
+        ("Only 20 of the 90 fellows stayed on.", "en", ["20 fellows", "90 fellows"]),
+        # a staff level or a team said before its number
+        ("The bureau's headcount is capped at 640 under the new law.", "en", ["640 staff"]),
+        ("Les volontaires travaillent par équipe de trois ou quatre.", "fr", ["3–4 team members"]),
+        # a number glued to its noun, a name that ends in people, a name that is a place
+        ("It is now a 1,200-person agency.", "en", ["1,200 people"]),
+        ("The White House named 8 new Presidential Innovation Fellows.", "en", ["8 fellows"]),
+        ("Its offices are at 42 Market Square.", "en", []),
+        # ranks, grades and ratios are no quantities
+        ("Most of the 300 new posts are at grades 6 and 7.", "en", ["300 positions"]),
+        ("About one in four engineers leaves within one year.", "en", ["1 year"]),
+        # a half more, a hanging hyphen, people after their verb
+        ("Le programme dure deux ans et demi.", "fr", ["2.5 years"]),
+        ("Recruits serve two- or three-year tours.", "en", ["2–3 years"]),
+        ("The other 4,100 work in regional offices.", "en", ["4,100 people"]),
+    ],
+)
+def test_numbers_take_their_noun_from_the_figures_and_words_around_them(sentence, lang, expected):
+    assert labels(sentence, lang) == expected
+
+
+def test_a_related_story_line_gives_no_figure(blank_resources):
+    text = "EIG\nLe programme EIG accueille 30 entrepreneurs.\nLire aussi : la DINUM fête ses dix ans"
+    assert [f["label"] for f in record(blank_resources, text, "fr")["figures"]] == ["30 entrepreneurs"]
