@@ -341,8 +341,8 @@ def load_entities(path: str | Path | None = None) -> tuple[list[Entity], list[st
 
 
 def load_entity_forms(path: str | Path | None = None) -> dict[str, dict[str, dict[str, list[str]]]]:
-    """The head words by which public bodies missing from the gazetteer are recognised (entities.yaml
-    `forms`): kind -> language -> {"heads": [...], "strong": [...]}."""
+    """The head words by which bodies and programmes missing from the gazetteer are recognised (entities.yaml
+    `forms`): kind -> language -> {"heads": [...], "strong": [...], "cues": [...]}."""
     path = Path(path) if path else packaged_path("entities.yaml")
     forms = _mapping(_mapping(_read_yaml(path), path, "").get("forms") or {}, path, "forms")
     for kind, by_lang in forms.items():
@@ -352,8 +352,8 @@ def load_entity_forms(path: str | Path | None = None) -> dict[str, dict[str, dic
             if lang not in LANGS:
                 raise ConfigError(path, f"forms.{kind}.{lang}", f"must be one of {', '.join(LANGS)}")
             for name, words in _mapping(lists, path, f"forms.{kind}.{lang}").items():
-                if name not in ("heads", "strong"):
-                    raise ConfigError(path, f"forms.{kind}.{lang}.{name}", "unknown key (expected heads, strong)")
+                if name not in ("heads", "strong", "cues"):
+                    raise ConfigError(path, f"forms.{kind}.{lang}.{name}", "unknown key (expected heads, strong, cues)")
                 if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
                     raise ConfigError(path, f"forms.{kind}.{lang}.{name}", "must be a list of strings")
     return forms

@@ -52,6 +52,7 @@ class LanguageFile(_Strict):
     """One analysed language: what its figures and events are read with (see config/languages/README.md)."""
 
     models: list[str] = Field(default_factory=list)
+    decimal_comma: bool = False
     nouns: Nouns
     fillers: Terms
     counted_before: dict[str, str]

@@ -19,12 +19,11 @@ from extract.figures import clause_bounds, figures_from_sentence, headcount_meas
 from extract.lang import detect_language
 from extract.nlp import Gazetteer, build_pipeline, sentence_offsets
 from extract.normalize import fold
+from extract.records import CONTRACT_KEYS, FIGURE_FIELDS, Article, Event, Figure
 from extract.relevance import actor_pattern, score_relevance
 from extract.rules import LanguageRules
 from extract.text import document_from_content
 
-# DESIGN.md's contract; the record also carries the article's main initiative, text and metadata for the store.
-CONTRACT_KEYS = ("path", "url", "title", "lang", "published", "relevant", "relevance", "entities", "figures", "events")
 ENTITY_KEYS = ("name", "kind", "country", "id", "surface", "mentions")
 SUBJECT_KINDS = ("program", "agency", "org")
 DOLLARS = {"US": "USD", "CA": "CAD", "AU": "AUD", "SG": "SGD"}
@@ -33,10 +32,6 @@ DOLLAR_NATIONALITY = re.compile(r"\b(?:Canad|Austral|Singap)\w*", re.IGNORECASE)
 DOLLAR_NATIONALITY_CODES = {"canad": "CA", "austr": "AU", "singa": "SG"}
 # Documents per `nlp.pipe` batch; the benchmark's bare NER uses the same size so the two compare fairly.
 BATCH_SIZE = 16
-FIGURE_KEYS = (
-    "kind", "value", "min", "max", "unit", "currency", "period", "what", "measure", "approx", "iso", "as_of",
-    "subject", "initiative_id", "text", "start", "end", "sentence", "label",
-)  # fmt: skip
 
 
 @dataclass
@@ -374,7 +369,7 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
         for f in sentence_figures:
             f["as_of"] = None if f["kind"] == "date" else _stated_date(f, dated, f["clause"])
         figures.extend(
-            {k: f.get(k) for k in FIGURE_KEYS}
+            {k: f.get(k) for k in FIGURE_FIELDS}
             for f in sentence_figures
             if f["kind"] != "date" or not _date_is_no_fact(f, sentence_figures, text, lo, hi, rules)
         )
@@ -396,34 +391,35 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
                  "sentence": sentence}
             )  # fmt: skip
     _complete_years(figures)
-    program_named = any(e["kind"] == "program" and e["known"] for e in entities)
-    body_named = any(e["kind"] in ("agency", "org") and e["known"] for e in entities)
-    relevance, relevant = score_relevance(
-        f"{doc.get('title') or ''}\n{text}", lang, resources.topics, program_named, body_named
+    programme = next((e["name"] for e in entities if e["kind"] == "program" and e["known"]), None)
+    body = next((e["name"] for e in entities if e["kind"] in ("agency", "org") and e["known"]), None)
+    relevance, relevant, reasons = score_relevance(
+        f"{doc.get('title') or ''}\n{text}", lang, resources.topics, programme, body
     )
     content_hash = hashlib.sha256(" ".join(fold(text).split()).encode("utf-8")).hexdigest()
-    return {
-        "path": doc.get("path"),
-        "url": doc.get("url"),
-        "title": doc.get("title"),
-        "lang": lang,
-        "published": published,
-        "relevant": relevant,
-        "relevance": relevance,
-        "initiative": main["name"] if main else None,
-        "initiative_id": main["id"] if main else None,
-        "entities": [{k: e[k] for k in ENTITY_KEYS} for e in entities],
-        "figures": figures,
-        "events": events,
-        "text": text,
-        "description": doc.get("description"),
-        "author": doc.get("author"),
-        "sitename": doc.get("sitename"),
-        "outlet": outlet_of(doc.get("sitename"), doc.get("url")),
-        "content_hash": content_hash,
-        "simhash": fingerprint(text),
-        "extractor_version": EXTRACTOR_VERSION,
-    }
+    return Article(
+        path=doc.get("path"),
+        url=doc.get("url"),
+        title=doc.get("title"),
+        lang=lang,
+        published=published,
+        relevant=relevant,
+        relevance=relevance,
+        relevance_reasons=reasons,
+        entities=[{k: e[k] for k in ENTITY_KEYS} for e in entities],
+        figures=[Figure(**f) for f in figures],
+        events=[Event(**e) for e in events],
+        initiative=main["name"] if main else None,
+        initiative_id=main["id"] if main else None,
+        text=text,
+        description=doc.get("description"),
+        author=doc.get("author"),
+        sitename=doc.get("sitename"),
+        outlet=outlet_of(doc.get("sitename"), doc.get("url")),
+        content_hash=content_hash,
+        simhash=fingerprint(text),
+        extractor_version=EXTRACTOR_VERSION,
+    ).as_record()
 
 
 def extract_documents(

@@ -7,10 +7,20 @@ from typing import Any
 
 from spacy.tokens import Doc
 
-from extract.entity_forms import entities_by_form, listed_companies
+from extract.entity_forms import entities_by_form, listed_companies, quoted_names
 from extract.nlp import Gazetteer, normalize_surface
 
-NER_KINDS = {"PERSON": "person", "PER": "person", "ORG": "org", "GPE": "place", "LOC": "place"}
+# MISC (French model) and PRODUCT (English) name products, services and schemes: in these stories, mostly a
+# government's platforms and programmes ("DossierFacile", "Mobilic", "PIX").
+NER_KINDS = {
+    "PERSON": "person", "PER": "person", "ORG": "org", "GPE": "place", "LOC": "place", "MISC": "program",
+    "PRODUCT": "program",
+}  # fmt: skip
+# A name written as one word with inner capitals ("DossierFacile", "OpenClassrooms") is a product's or a
+# firm's, whatever the model says; here it is taken for a programme unless the gazetteer knows better.
+CAMEL_CASE = re.compile(r"(?<![\w.@/-])[A-Z][a-z]+(?:[A-Z][a-z]+)+(?![\w@/-])")
+# Leading lower-case words the models glue to a name: "programme Fast", "ministre Amélie de Montchalin"
+LEADING_LOWER = re.compile(r"^(?:[a-zàâçéèêëîïôûùü][\w’'-]*\s+)+(?=[A-ZÀÂÇÉÈÊÎÔÛ0-9])")
 LEADING_ARTICLE = re.compile(r"^(?:l['’]|d['’]|la\s+|le\s+|les\s+|the\s+|du\s+|des\s+)", re.IGNORECASE)
 ACRONYM = re.compile(r"^[A-Z][A-Z0-9&.]{1,7}$")
 WORD = re.compile(r"\w+")
@@ -24,6 +34,7 @@ VERB_FORM = {"fr": re.compile(r"(?:é|ée|és|ées|er|ir)$"), "en": re.compile(r
 
 def clean_surface(text: str) -> str:
     text = " ".join(text.split())
+    text = LEADING_LOWER.sub("", text)
     text = LEADING_ARTICLE.sub("", text)
     text = FURNITURE.sub("", text)
     text = DANGLING.sub("", text)
@@ -44,6 +55,32 @@ def _common_word(ent: Any, surface: str, lowercase_words: set[str], text: str) -
     if not (verb_form and verb_form.search(surface) and doc[ent.start].is_sent_start):
         return False
     return not re.search(rf"[^\s.!?]\s+{re.escape(surface)}\b", text)
+
+
+# Words that may stand inside a product's or a scheme's name ("Contrat de Sécurisation Professionnelle")
+NAME_CONNECTORS = {"de", "du", "des", "d", "la", "le", "les", "l", "et", "of", "the", "and", "for", "a", "à"}
+MAX_PRODUCT_WORDS = 5
+TRAILING_ELISION = re.compile(r"\s+\w{1,5}['’]$")  # "Galaxy A90 n’", "Programme d’"
+
+
+def _looks_like_a_product(surface: str, text: str) -> bool:
+    """Whether a MISC or PRODUCT span is a name rather than a phrase the model took for one: a short run of
+    capitalised words (connectors allowed, one lower-case adjective at the end: "Transformation écologique"),
+    and a single word only when the text also writes it capitalised inside a sentence ("Mobilic" in a list,
+    not "Publié" or "Téléchargez" heading a line)."""
+    words = re.findall(r"[\w’'.()-]+", surface)
+    if not words or len(words) > MAX_PRODUCT_WORDS or any(ch in surface for ch in "()"):
+        return False
+    if len(words) == 1:
+        word = words[0]
+        if ACRONYM.match(word) or CAMEL_CASE.fullmatch(word):
+            return True
+        return bool(re.search(rf"[\w,;:]\s+{re.escape(word)}\b", text))
+    inner = [w for w in words[:-1] if w.casefold().strip("’'") not in NAME_CONNECTORS]
+    last = words[-1]
+    if not all(w[0].isupper() or w[0].isdigit() for w in inner):
+        return False
+    return last[0].isupper() or last[0].isdigit() or len(words) <= 3
 
 
 def _is_noise(name: str, gazetteer: Gazetteer) -> bool:
@@ -76,6 +113,10 @@ def _add_by_form(text: str, lang: str, gazetteer: Gazetteer, found: dict, add) -
         key = normalize_surface(name)
         if name and key not in gazetteer.by_surface and key not in gazetteer.ignore and free(s, t, known):
             add(name, kind, None, surface, (s, t))
+    cues = gazetteer.forms.get("program", {}).get(lang, {}).get("cues", [])
+    for surface, s, t in quoted_names(text, cues):
+        if normalize_surface(surface) not in gazetteer.by_surface and free(s, t, known):
+            add(surface, "program", None, surface, (s, t))
     taken = spans(lambda e: e["known"] or e["kind"] in ("person", "place", "agency"))
     for surface, s, t in listed_companies(text, spans(lambda e: e["kind"] == "company")):
         name = clean_surface(surface)
@@ -116,11 +157,25 @@ def entities_from_doc(doc: Doc, gazetteer: Gazetteer, text: str | None = None) -
             add(canonical, info["kind"], info["country"], surface, span)
             continue
         kind = NER_KINDS.get(ent.label_)
+        if kind == "program":
+            surface = TRAILING_ELISION.sub("", surface)
+            if not _looks_like_a_product(surface, text):
+                continue
         if kind is None or _is_noise(surface, gazetteer) or _common_word(ent, surface, lowercase_words, text):
             continue
         add(surface, kind, None, surface, span)
 
     _add_by_form(text, doc.lang_, gazetteer, found, add)
+    taken = [span for e in found.values() for span in e["spans"]]
+    for m in CAMEL_CASE.finditer(text):
+        s, t = m.span()
+        if all(t <= a or s >= b for a, b in taken) and not _is_noise(m.group(), gazetteer):
+            canonical = gazetteer.by_surface.get(normalize_surface(m.group()))
+            info = gazetteer.entities.get(canonical) if canonical else None
+            if info:
+                add(canonical, info["kind"], info["country"], m.group(), (s, t))
+            else:
+                add(m.group(), "program", None, m.group(), (s, t))
 
     # An acronym the NER found on its own ("CDS") joins the expansion found in the same text.
     for key in [k for k in found if ACRONYM.match(k[0]) and k[0] not in gazetteer.entities]:

@@ -86,7 +86,40 @@ def _frozen(forms: dict) -> tuple:
         for kind, by_lang in sorted(forms.items())
         for lang, lists in sorted(by_lang.items())
         for name, words in sorted(lists.items())
+        if name != "cues"
     )
+
+
+# A name in quotes: «Paroles d'agents», "Dites-le-nous une fois", “Tech for Good”. Short, capitalised, no
+# sentence inside (no final stop, no colon).
+QUOTED = re.compile(r"(?:«\s*(?P<a>[^«»\n.:!?]{2,60}?)\s*»|“(?P<b>[^“”\n.:!?]{2,60}?)”|\"(?P<c>[^\"\n.:!?]{2,60}?)\")")
+MAX_QUOTED_WORDS = 6
+CUE_WINDOW = 40
+
+
+@lru_cache(maxsize=8)
+def _cue_pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
+    alternation = "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in sorted(cues, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE)
+
+
+def quoted_names(text: str, cues: Iterable[str]) -> list[tuple[str, int, int]]:
+    """(surface, start, end) of the names given in quotes right after (or before) a word that introduces a
+    programme: "la campagne « Paroles d'agents »", "the scheme, called “Tech for Good”"."""
+    cues = tuple(cues)
+    if not cues:
+        return []
+    cue = _cue_pattern(cues)
+    found = []
+    for m in QUOTED.finditer(text):
+        group = next(g for g in ("a", "b", "c") if m.group(g))
+        name = m.group(group).strip()
+        if not name[:1].isupper() or len(name.split()) > MAX_QUOTED_WORDS:
+            continue
+        around = text[max(0, m.start() - CUE_WINDOW) : m.start()] + " " + text[m.end() : m.end() + 12]
+        if cue.search(around):
+            found.append((name, m.start(group), m.start(group) + len(name)))
+    return found
 
 
 def entities_by_form(text: str, lang: str, forms: dict) -> list[tuple[str, str, int, int]]:

@@ -90,7 +90,7 @@ def words_to_number(span: str, lang: str) -> float | None:
 
 def _separators(rules: LanguageRules) -> str:
     """Which convention the language writes numbers in: "fr" (1 000,5) or "en" (1,000.5)."""
-    return "fr" if rules.lang == "fr" else "en"
+    return "fr" if rules.decimal_comma else "en"
 
 
 def _raw_amounts(text: str, rules: LanguageRules) -> list[Quantity]:

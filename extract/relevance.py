@@ -35,17 +35,24 @@ def actor_pattern(topics: dict[str, Any], lang: str) -> re.Pattern[str]:
 
 
 def score_relevance(
-    text: str, lang: str, topics: dict[str, Any], program_named: bool, body_named: bool = False
-) -> tuple[float, bool]:
-    """Score in [0, 1] and the relevant flag (score >= threshold). A known programme adds
-    `initiative_weight`; else a known public body (a digital agency, a ministry) adds `body_weight`."""
+    text: str, lang: str, topics: dict[str, Any], program_named: str | None, body_named: str | None = None
+) -> tuple[float, bool, list[str]]:
+    """Score in [0, 1], the relevant flag (score >= threshold) and the reasons: each rule that counted, with
+    its weight and what matched ("programme US Tech Force +0.35", "talent +0.3: recrut"). A known programme
+    adds `initiative_weight`; else a known public body (a digital agency, a ministry) adds `body_weight`."""
     folded = fold(text)
+    reasons = []
+    score = 0.0
     if program_named:
         score = topics.get("initiative_weight", 0.0)
-    else:
-        score = topics.get("body_weight", 0.0) if body_named else 0.0
-    for signal in topics["signals"].values():
-        if matches_any(folded, signal.get(lang, [])):
+        reasons.append(f"programme {program_named} {score:+.2f}")
+    elif body_named:
+        score = topics.get("body_weight", 0.0)
+        reasons.append(f"public body {body_named} {score:+.2f}")
+    for name, signal in topics["signals"].items():
+        match = terms_pattern(tuple(signal.get(lang, []))).search(folded)
+        if match:
             score += signal["weight"]
+            reasons.append(f"{name} {signal['weight']:+.2f}: {match.group()}")
     score = round(min(1.0, max(0.0, score)), 2)
-    return score, score >= topics["threshold"]
+    return score, score >= topics["threshold"], reasons

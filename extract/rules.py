@@ -80,6 +80,7 @@ class LanguageRules:
 
     lang: str
     models: tuple[str, ...]
+    decimal_comma: bool  # "1 000,5" (French, German...) rather than "1,000.5"
     nouns: tuple[tuple[str, Noun], ...]  # folded word start -> noun, the longest first
     fillers: frozenset[str]
     counted_before: re.Pattern[str]  # group "t": a staff-level or team noun before its number
@@ -218,6 +219,7 @@ def compile_rules(lang: str, data: dict[str, Any], figures: dict[str, Any]) -> L
     return LanguageRules(
         lang=lang,
         models=tuple(data["models"]),
+        decimal_comma=data["decimal_comma"],
         nouns=tuple(nouns),
         fillers=frozenset(fold(w) for w in data["fillers"]),
         counted_before=re.compile(rf"(?<!\w)(?P<t>{raw_alternation(list(data['counted_before']))})", re.IGNORECASE),

@@ -16,6 +16,7 @@ from store.schema import STORY_DAY
 # Syndicated copies appear within days of each other; looking further back costs time and finds nothing.
 COPY_WINDOW_DAYS = 7
 
+# The fields of extract.records.Figure and Event, in their order (tests/test_store.py checks they agree).
 FIGURE_COLUMNS = (
     "kind", "value", "min", "max", "unit", "currency", "period", "what", "measure", "approx", "iso", "as_of",
     "subject", "initiative_id", "label", "text", "start", "end", "sentence",
@@ -24,7 +25,7 @@ EVENT_COLUMNS = ("type", "date", "as_of", "subject", "initiative_id", "detail", 
 
 ARTICLE_COLUMNS = (
     "id", "page_id", "url", "source_id", "title", "description", "text", "lang", "published", "author",
-    "sitename", "outlet", "initiative", "initiative_id", "relevance", "relevant", "content_hash", "simhash",
+    "sitename", "outlet", "initiative", "initiative_id", "relevance", "relevance_reasons", "relevant", "content_hash", "simhash",
     "duplicate_of", "extractor_version", "processed_at",
 )  # fmt: skip
 # Written with plain statements prepared once, not sqlite-utils' insert and upsert, which inspect the table
@@ -147,6 +148,7 @@ def save_article(
             "initiative": record.get("initiative"),
             "initiative_id": record.get("initiative_id"),
             "relevance": record.get("relevance"),
+            "relevance_reasons": json.dumps(record.get("relevance_reasons") or [], ensure_ascii=False),
             "relevant": 1 if record.get("relevant") else 0,
             "content_hash": record["content_hash"],
             "simhash": record.get("simhash"),

@@ -300,6 +300,12 @@ def m006_facts(db: sqlite_utils.Database) -> None:
     db["exports"].add_column("fact_items", int)
 
 
+@migrations()
+def m007_relevance_reasons(db: sqlite_utils.Database) -> None:
+    """Which relevance rules decided (issue 15): a JSON list of "rule weight: what matched"."""
+    db["articles"].add_column("relevance_reasons", str)
+
+
 FIGURE_DATE_TRIGGERS = (
     """CREATE TRIGGER IF NOT EXISTS figures_date_insert AFTER INSERT ON figures BEGIN
   UPDATE figures SET date = coalesce(new.iso, (SELECT published FROM articles WHERE id = new.article_id))

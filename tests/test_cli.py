@@ -43,6 +43,7 @@ def test_extract_prints_the_contract(runner, tmp_path):
         "title",
         "lang",
         "published",
+        "relevance_reasons",
         "relevant",
         "relevance",
         "entities",

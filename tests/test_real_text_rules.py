@@ -222,3 +222,36 @@ def test_numbers_take_their_noun_from_the_figures_and_words_around_them(sentence
 def test_a_related_story_line_gives_no_figure(blank_resources):
     text = "EIG\nLe programme EIG accueille 30 entrepreneurs.\nLire aussi : la DINUM fête ses dix ans"
     assert [f["label"] for f in record(blank_resources, text, "fr")["figures"]] == ["30 entrepreneurs"]
+
+
+@pytest.mark.parametrize(
+    "text, lang, expected",
+    [
+        # a programme named in quotes after a word that introduces one
+        ("L'agence a lancé la campagne « Paroles de codeurs » au printemps.", "fr", "Paroles de codeurs"),
+        ("The city unveiled a scheme called “Code the Streets” for its interns.", "en", "Code the Streets"),
+        # one word with inner capitals is a product's name
+        ("Les usagers passent désormais par LogementExpress pour leurs demandes.", "fr", "LogementExpress"),
+        # a programme by its form
+        ("Le Campus du numérique public forme les agents.", "fr", "Campus du numérique public"),
+    ],
+)
+def test_programmes_beyond_the_gazetteer(blank_resources, text, lang, expected):
+    rec = record(blank_resources, f"Titre\n{text}", lang)
+    assert (expected, "program") in {(e["name"], e["kind"]) for e in rec["entities"]}
+
+
+def test_a_quote_that_is_a_sentence_is_no_name(blank_resources):
+    rec = record(blank_resources, "Titre\n« Nous allons recruter », a dit la ministre au sujet du programme.", "fr")
+    assert not [e for e in rec["entities"] if e["kind"] == "program"]
+
+
+def test_the_models_products_are_programmes_without_the_words_glued_to_them(resources):
+    text = (
+        "Titre\nParmi les services publics numériques, on trouve Mobilic, Envergo et le programme Fastlane, "
+        "que les agents utilisent chaque jour."
+    )
+    (rec,) = extract_documents([{"content": text, "force_lang": "fr"}], resources)
+    names = {e["name"] for e in rec["entities"]}
+    assert {"Mobilic", "Envergo"} <= names
+    assert not any(name.startswith(("programme ", "le ")) for name in names)

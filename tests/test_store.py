@@ -72,6 +72,7 @@ def test_migrations_and_shape_are_idempotent(tmp_path):
         "m004_export_cursors",
         "m005_query_indexes",
         "m006_facts",
+        "m007_relevance_reasons",
     ]
     assert {"timeline"} <= set(again.view_names()) and "articles_fts" in again.table_names()
 
@@ -167,3 +168,21 @@ def test_saving_an_article_is_all_or_nothing(tmp_path):
     assert other.execute("SELECT count(*) FROM figures").fetchone()[0] == 1
     assert other.execute("SELECT count(*) FROM mentions").fetchone()[0] == 1
     assert other.execute("SELECT processed_version FROM pages").fetchone()[0] == "v1"
+
+
+def test_the_store_keeps_every_field_of_what_extraction_produces(db):
+    """One definition of a figure, an event and an article record (extract/records.py): the store's columns
+    are their fields, in their order, and every stored field has its column."""
+    from dataclasses import fields
+
+    from extract.records import EVENT_FIELDS, FIGURE_FIELDS, Article
+    from store.articles import ARTICLE_COLUMNS, EVENT_COLUMNS, FIGURE_COLUMNS
+
+    assert FIGURE_COLUMNS == FIGURE_FIELDS
+    assert EVENT_COLUMNS == EVENT_FIELDS
+    assert set(FIGURE_COLUMNS) <= set(db["figures"].columns_dict)
+    assert set(EVENT_COLUMNS) <= set(db["event_mentions"].columns_dict)
+    # the record's scalars are article columns; its lists have tables of their own, and `path` is the input's
+    not_columns = {"path", "entities", "figures", "events"}
+    stored = {f.name for f in fields(Article)} - not_columns
+    assert stored <= set(ARTICLE_COLUMNS) <= set(db["articles"].columns_dict)

@@ -41,14 +41,14 @@ def test_language_detection():
 
 def test_relevance_rules(blank_resources):
     topics = blank_resources.topics
-    score, relevant = score_relevance(
-        "The federal digital service will hire 200 engineers and data scientists.", "en", topics, program_named=True
+    score, relevant, _ = score_relevance(
+        "The federal digital service will hire 200 engineers and data scientists.", "en", topics, "USDS"
     )
     assert relevant and score >= topics["threshold"]
-    score, relevant = score_relevance(
-        "The phone maker cut 1,000 jobs after quarterly earnings disappointed shareholders.", "en", topics, False
+    score, relevant, reasons = score_relevance(
+        "The phone maker cut 1,000 jobs after quarterly earnings disappointed shareholders.", "en", topics, None
     )
-    assert not relevant
+    assert not relevant and "private_sector -0.35: quarterly earnings" in reasons
 
 
 def test_events_from_an_article(blank_resources):
@@ -130,3 +130,14 @@ def test_text_and_metadata_of_a_document_are_bounded():
     assert len(doc["title"]) == 1024 and MAX_TEXT_CHARS // 2 < len(doc["text"]) <= MAX_TEXT_CHARS
     assert doc["text"].rstrip().endswith("said.")  # cut at a paragraph boundary
     assert "\x00" not in document_from_content(b"Title\nA line with a NUL\x00 byte and more words here.")["text"]
+
+
+def test_relevance_says_which_rules_decided(blank_resources):
+    from extract.article import extract_documents
+
+    text = "US Tech Force\nThe US Tech Force will hire 1,000 engineers for federal agencies."
+    (record,) = extract_documents([{"content": text, "force_lang": "en"}], blank_resources)
+    reasons = record["relevance_reasons"]
+    assert reasons[0] == "programme US Tech Force +0.35"
+    assert any(r.startswith("talent +0.30: hire") for r in reasons)
+    assert record["relevant"] and record["relevance"] >= 0.55
