@@ -114,6 +114,15 @@ class Entity:
     aliases: tuple[str, ...] = ()
     aliases_ci: tuple[str, ...] = ()
     parent: str | None = None
+    # False for a platform, service or funding plan the timeline does not follow (GOV.UK, Login.gov, France
+    # 2030): its name is recognised, but it is the subject of its own counts only ("40 million users").
+    initiative: bool = True
+
+
+def _flag(value: Any, file: Path, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(file, key, f"must be true or false (got {value!r})")
+    return value
 
 
 def _read_yaml(path: Path) -> Any:
@@ -301,7 +310,7 @@ def load_entities(path: str | Path | None = None) -> tuple[list[Entity], list[st
     for i, raw in enumerate(raw_entities):
         key = f"entities[{i}]"
         raw = _mapping(raw, path, key)
-        unknown = set(raw) - {"name", "kind", "country", "aliases", "aliases_ci", "parent"}
+        unknown = set(raw) - {"name", "kind", "country", "aliases", "aliases_ci", "parent", "initiative"}
         if unknown:
             raise ConfigError(path, f"{key}.{sorted(unknown)[0]}", "unknown key")
         name = _string(raw.get("name"), path, f"{key}.name")
@@ -328,6 +337,7 @@ def load_entities(path: str | Path | None = None) -> tuple[list[Entity], list[st
                 aliases=lists["aliases"],
                 aliases_ci=lists["aliases_ci"],
                 parent=_string(raw.get("parent"), path, f"{key}.parent", required=False),
+                initiative=_flag(raw.get("initiative", True), path, f"{key}.initiative"),
             )
         )
     names = {e.name for e in entities}

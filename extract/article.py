@@ -26,6 +26,8 @@ from extract.text import document_from_content
 
 ENTITY_KEYS = ("name", "kind", "country", "id", "surface", "mentions")
 SUBJECT_KINDS = ("program", "agency", "org")
+# What a platform or plan the timeline does not follow can be the subject of (see _nearest_known)
+OWN_FIGURES = ("count", "date")
 DOLLARS = {"US": "USD", "CA": "CAD", "AU": "AUD", "SG": "SGD"}
 # "the Australian agency's $70 million": a nationality word when no known entity names the country
 DOLLAR_NATIONALITY = re.compile(r"\b(?:Canad|Austral|Singap)\w*", re.IGNORECASE)
@@ -106,13 +108,28 @@ def _closest_entity(
 
 
 def _nearest_known(
-    start: int, end: int, entities: list[dict[str, Any]], lo: int, hi: int, kinds: tuple[str, ...] = SUBJECT_KINDS
+    start: int,
+    end: int,
+    entities: list[dict[str, Any]],
+    lo: int,
+    hi: int,
+    kinds: tuple[str, ...] = SUBJECT_KINDS,
+    figure_kind: str | None = None,
 ) -> dict[str, Any] | None:
-    """The gazetteer initiative named closest to a span within [lo, hi]; programmes first, then agencies, orgs."""
-    for kind in kinds:
-        best = _closest_entity(start, end, entities, lo, hi, lambda e, k=kind: e["kind"] == k and e["known"])
-        if best:
-            return best
+    """The gazetteer initiative named closest to a span within [lo, hi]; programmes first, then agencies, orgs.
+    A platform or plan the timeline does not follow (`initiative: false`: GOV.UK, France 2030) is the subject of
+    its own counts and dates only: "GDS built GOV.UK with 200 staff" is about GDS, "GOV.UK serves 10 million
+    users" and "FranceConnect, lancé en 2016" are about the service."""
+
+    initiatives_first = (True, False) if figure_kind in OWN_FIGURES else (True,)
+    for initiative in initiatives_first:  # "GDS was set up in 2011 and launched GOV.UK": GDS's date
+        for kind in kinds:
+            best = _closest_entity(
+                start, end, entities, lo, hi,
+                lambda e, k=kind, i=initiative: e["kind"] == k and e["known"] and e["initiative"] is i,
+            )  # fmt: skip
+            if best:
+                return best
     return None
 
 
@@ -190,20 +207,20 @@ def _subject(start: int, end: int, kind: str, context: SubjectContext, bounds: t
     4. else an agency or organisation named in the sentence, then the paragraph, then the main initiative."""
     lo, hi, clause_lo, clause_hi = bounds
     entities, sentence = context.entities, (lo, hi)
-    known = _nearest_known(start, end, entities, clause_lo, clause_hi)
+    known = _nearest_known(start, end, entities, clause_lo, clause_hi, figure_kind=kind)
     if known:
         return context.initiative(known, sentence)
     if context.other_actor(start, end, clause_lo, clause_hi, kind):
         return NOBODY
     para_lo, para_hi = _paragraph(context.text, lo, hi)
     for a, b in (sentence, (para_lo, para_hi)):
-        programme = _nearest_known(start, end, entities, a, b, kinds=("program",))
+        programme = _nearest_known(start, end, entities, a, b, kinds=("program",), figure_kind=kind)
         if programme:
             return context.initiative(programme, sentence)
     if context.main_programme:
         return context.initiative(context.main_programme, sentence)
     for a, b in (sentence, (para_lo, para_hi)):
-        known = _nearest_known(start, end, entities, a, b)
+        known = _nearest_known(start, end, entities, a, b, figure_kind=kind)
         if known:
             return context.initiative(known, sentence)
     return Subject(context.main["name"], context.main["id"]) if context.main else NOBODY
@@ -226,7 +243,7 @@ def main_initiative(entities: list[dict[str, Any]]) -> dict[str, Any] | None:
     """What the article is about, decided once for store, Datasette and export alike: the known programme it
     names most (first named on a tie), else the agency, else the organisation."""
     for kind in SUBJECT_KINDS:
-        known = [e for e in entities if e["kind"] == kind and e["known"]]
+        known = [e for e in entities if e["kind"] == kind and e["known"] and e["initiative"]]
         if known:
             return max(known, key=lambda e: (e["mentions"], -e["spans"][0][0]))
     return None
@@ -391,7 +408,7 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
                  "sentence": sentence}
             )  # fmt: skip
     _complete_years(figures)
-    programme = next((e["name"] for e in entities if e["kind"] == "program" and e["known"]), None)
+    programme = next((e["name"] for e in entities if e["kind"] == "program" and e["known"] and e["initiative"]), None)
     body = next((e["name"] for e in entities if e["kind"] in ("agency", "org") and e["known"]), None)
     relevance, relevant, reasons = score_relevance(
         f"{doc.get('title') or ''}\n{text}", lang, resources.topics, programme, body

@@ -138,7 +138,8 @@ def entities_from_doc(doc: Doc, gazetteer: Gazetteer, text: str | None = None) -
         entry = found.setdefault(
             (name, kind),
             {"name": name, "kind": kind, "country": country, "id": info["id"] if info else None,
-             "known": info is not None, "surface": [], "mentions": 0, "spans": []},
+             "known": info is not None, "initiative": bool(info and info["initiative"]), "surface": [],
+             "mentions": 0, "spans": []},
         )  # fmt: skip
         if surface not in entry["surface"]:
             entry["surface"].append(surface)

@@ -85,6 +85,7 @@ class Gazetteer:
                 "kind": e.kind,
                 "country": e.country,
                 "parent": e.parent,
+                "initiative": e.initiative,
                 "aliases": list(e.aliases),
                 "aliases_ci": list(e.aliases_ci),
             }

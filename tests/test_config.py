@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from config import ConfigError, load_entities, load_sources, load_topics
@@ -111,3 +113,24 @@ def test_entity_forms_are_validated(tmp_path):
     bad.write_text("entities: []\nforms:\n  agency:\n    de: {heads: [Amt]}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"forms\.agency\.de: must be one of en, fr"):
         load_entity_forms(bad)
+
+
+def test_the_gazetteer_flags_platforms_and_the_language_files_are_validated(tmp_path):
+    from config import load_figure_rules, load_language_rules
+
+    entities, _ = load_entities()
+    assert {e.name for e in entities if not e.initiative} >= {"GOV.UK", "FranceConnect", "Login.gov"}
+    bad = tmp_path / "entities.yaml"
+    bad.write_text("entities:\n  - {name: X, kind: program, country: FR, initiative: maybe}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"entities\[0\]\.initiative: must be true or false"):
+        load_entities(bad)
+
+    languages = load_language_rules()
+    assert set(languages) == {"en", "fr"} and languages["fr"]["decimal_comma"]
+    assert "recrut*" in languages["fr"]["verbs"]["hiring"] and load_figure_rules()["salary_ceiling"]["INR"] > 0
+    folder = tmp_path / "languages"
+    folder.mkdir()
+    text = (Path(__file__).parent.parent / "config" / "languages" / "en.yaml").read_text(encoding="utf-8")
+    (folder / "en.yaml").write_text(text.replace("\nfillers:", "\nfilers:"), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"en\.yaml: fillers: Field required"):
+        load_language_rules(folder)

@@ -114,3 +114,14 @@ def test_a_clause_that_cannot_be_read_alone_is_no_detail(blank_resources):
 )
 def test_the_outlet_is_the_site_name_else_the_registered_domain(sitename, url, outlet):
     assert outlet_of(sitename, url) == outlet
+
+
+def test_a_platform_is_the_subject_of_its_own_counts_and_dates_only(blank_resources):
+    # GOV.UK and FranceConnect are `initiative: false` in the gazetteer: services, not teams that hire
+    rec = record(blank_resources, "GDS\nThe Government Digital Service runs GOV.UK with 250 staff.")
+    assert subjects(rec) == [(250, "Government Digital Service", "government-digital-service")]
+    rec = record(blank_resources, "GOV.UK\nGOV.UK now serves more than 10 million users a month.")
+    assert [f["subject"] for f in rec["figures"] if f["kind"] == "count"] == ["GOV.UK"]
+    assert rec["initiative"] is None  # what an article is about is an initiative, never a platform
+    rec = record(blank_resources, "GDS\nThe Government Digital Service was set up in 2011 and then built GOV.UK.")
+    assert [f["subject"] for f in rec["figures"] if f["kind"] == "date"] == ["Government Digital Service"]
