@@ -154,6 +154,10 @@ class SubjectContext:
     main: dict[str, Any] | None
     actor_pattern: re.Pattern[str]
     text: str
+    known: list[dict[str, Any]] = field(init=False)  # the gazetteer's, the only candidates of _nearest_known
+
+    def __post_init__(self) -> None:
+        self.known = [e for e in self.entities if e["known"]]
 
     @property
     def main_programme(self) -> dict[str, Any] | None:
@@ -206,7 +210,7 @@ def _subject(start: int, end: int, kind: str, context: SubjectContext, bounds: t
        about it, and a body quoted in passing ("according to the Cabinet Office") does not take its figures;
     4. else an agency or organisation named in the sentence, then the paragraph, then the main initiative."""
     lo, hi, clause_lo, clause_hi = bounds
-    entities, sentence = context.entities, (lo, hi)
+    entities, sentence = context.known, (lo, hi)
     known = _nearest_known(start, end, entities, clause_lo, clause_hi, figure_kind=kind)
     if known:
         return context.initiative(known, sentence)
@@ -390,7 +394,7 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
             for f in sentence_figures
             if f["kind"] != "date" or not _date_is_no_fact(f, sentence_figures, text, lo, hi, rules)
         )
-        named = _nearest_known(lo, lo, entities, lo, hi)
+        named = _nearest_known(lo, lo, context.known, lo, hi)
         if not (named or sentence_figures):
             continue  # an event names its initiative or states a figure
         for event_type, start, end in event_triggers(sentence, rules):

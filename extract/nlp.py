@@ -1,7 +1,7 @@
 """spaCy pipelines per language: the statistical NER plus an EntityRuler built from the gazetteer.
 
-Only the NER runs (the sm models' NER has its own tok2vec), and sentences come from a rule-based
-sentencizer that also breaks at paragraph ends: the rules need sentences, not a dependency parse.
+Only the NER runs (the sm models' NER has its own tok2vec), and sentences come from rules that cut where
+spaCy's Sentencizer does and at paragraph ends: the rules need sentences, not a dependency parse.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 import numpy
 import spacy
 from spacy.language import Language
+from spacy.pipeline.sentencizer import Sentencizer
 from spacy.symbols import ORTH
 
 from extract.normalize import slug
@@ -25,20 +26,41 @@ class ModelMissing(RuntimeError):
     """No spaCy model for a language is installed."""
 
 
-@Language.component("paragraph_boundaries")
-def paragraph_boundaries(doc):  # noqa: ANN001 - spaCy component signature
-    """A new line starts a new sentence: headings and captions have no final full stop.
+# The characters that end a sentence: spaCy's Sentencizer's own list
+SENTENCE_END = frozenset(Sentencizer.default_punct_chars)
 
-    The tokenizer puts every run of whitespace with a line break in a token of its own, so the token after
-    each such token starts a sentence. Found from the token arrays (C arrays), not from `doc.text` or a loop
-    over the tokens: both make a Python object per token, which cost as much as the rest of the rules."""
-    if len(doc) < 2:
+
+@Language.component("sentence_boundaries")
+def sentence_boundaries(doc):  # noqa: ANN001 - spaCy component signature
+    """Sentences the way spaCy's Sentencizer cuts them (the first token that is no punctuation after a full
+    stop, "!" or "?" starts one), and a new line starts one too: headings and captions have no final stop.
+
+    Computed on the token arrays (C arrays), not by a loop over the tokens as the Sentencizer does: that
+    makes a Python object per token and cost as much as all the figure rules. The tokenizer puts every run of
+    whitespace with a line break in a token of its own, so the token after it starts a sentence."""
+    n = len(doc)
+    if n == 0:
         return doc
     orths = doc.to_array("ORTH")
-    breaks = [orth for orth in numpy.unique(orths) if "\n" in doc.vocab.strings[orth]]
-    for i in numpy.flatnonzero(numpy.isin(orths, breaks)) + 1:
-        if i < len(doc):
-            doc[int(i)].is_sent_start = True
+    unique = numpy.unique(orths)
+    strings = doc.vocab.strings
+    ends = numpy.isin(orths, [o for o in unique if strings[o] in SENTENCE_END])
+    breaks = numpy.isin(orths, [o for o in unique if "\n" in strings[o]])
+    punct = doc.to_array("IS_PUNCT").astype(bool) | ends
+    starts = numpy.zeros(n, dtype=bool)
+    starts[0] = True
+    # a token that is no punctuation starts a sentence when a sentence end stands since the previous one
+    words = numpy.flatnonzero(~punct)
+    seen = numpy.cumsum(ends)
+    if len(words) > 1:
+        previous, current = words[:-1], words[1:]
+        starts[current[seen[current - 1] - seen[previous] > 0]] = True
+    if len(words) and words[0] > 0 and seen[words[0] - 1] > 0:
+        starts[words[0]] = True
+    after_break = numpy.flatnonzero(breaks) + 1
+    starts[after_break[after_break < n]] = True
+    values = numpy.where(starts, 1, -1).astype("int64").view("uint64").reshape(-1, 1)  # -1: not a start
+    doc.from_array(["SENT_START"], values)
     return doc
 
 
@@ -162,8 +184,7 @@ def build_pipeline(lang: str, gazetteer: Gazetteer, models: tuple[str, ...], *, 
     """The pipeline for one language. `blank=True` gives rules only (no statistical model), for tests."""
     nlp = spacy.blank(lang) if blank else load_model(lang, models)
     split_final_periods(nlp, gazetteer)
-    nlp.add_pipe("paragraph_boundaries", first=True)
-    nlp.add_pipe("sentencizer", after="paragraph_boundaries")
+    nlp.add_pipe("sentence_boundaries", first=True)
     ruler_config = {"overwrite_ents": True, "phrase_matcher_attr": "ORTH"}
     if "ner" in nlp.pipe_names:
         ruler = nlp.add_pipe("entity_ruler", before="ner", config=ruler_config)

@@ -108,16 +108,15 @@ def _raw_amounts(text: str, rules: LanguageRules) -> list[Quantity]:
         if value is not None:
             found.append(Quantity(m.start(), m.end(), value, words=True, num_start=m.start(), num_end=m.end()))
     for m in rules.approx_nouns_pattern.finditer(text):
-        value = rules.approx_nouns[fold(m.group("n"))]
-        if m.group("k"):
-            factor = words_to_number(m.group("k"), rules.lang)
-            if factor is None:
+        value, start = rules.approx_nouns[fold(m.group("n"))], m.start()
+        factor = rules.approx_noun_factor.search(text, max(0, start - 24), start)  # "une vingtaine", "two dozen"
+        if factor:
+            times = words_to_number(factor.group("k"), rules.lang)
+            if times is None:
                 continue
-            value *= factor
-        found = [q for q in found if q.end <= m.start() or q.start >= m.end()]
-        found.append(
-            Quantity(m.start(), m.end(), float(value), approx=True, words=True, num_start=m.start(), num_end=m.end())
-        )
+            value, start = value * times, factor.start()
+        found = [q for q in found if q.end <= start or q.start >= m.end()]
+        found.append(Quantity(start, m.end(), float(value), approx=True, words=True, num_start=start, num_end=m.end()))
     found.sort(key=lambda q: q.start)
     return found
 

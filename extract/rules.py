@@ -94,6 +94,7 @@ class LanguageRules:
     approx_after: re.Pattern[str]
     approx_nouns: dict[str, float]  # folded noun -> value
     approx_nouns_pattern: re.Pattern[str]
+    approx_noun_factor: re.Pattern[str]  # the number word before an approximate noun: "two dozen"
     durations: dict[str, str]  # folded unit word -> unit
     duration_after: re.Pattern[str]
     duration_word: re.Pattern[str]
@@ -233,9 +234,9 @@ def compile_rules(lang: str, data: dict[str, Any], figures: dict[str, Any]) -> L
         approx_after=re.compile(rf"^\s+(?:{raw_alternation(data['approximately_after'])})", re.IGNORECASE),
         approx_nouns={fold(k): v for k, v in data["approximate_nouns"].items()},
         approx_nouns_pattern=re.compile(
-            rf"(?<!\w)(?:(?P<k>{numbers})\s+)?(?P<n>{raw_alternation(list(data['approximate_nouns']))})",
-            re.IGNORECASE,
+            rf"(?<!\w)(?P<n>{raw_alternation(list(data['approximate_nouns']))})", re.IGNORECASE
         ),
+        approx_noun_factor=re.compile(rf"(?<![\w-])(?P<k>{numbers})\s+$", re.IGNORECASE),
         durations={fold(word): unit for word, unit in data["durations"].items()},
         duration_after=re.compile(
             rf"^(?:\s+|-)(?P<u>{raw_alternation(list(data['durations']))})(?P<tail>-old|-long| old| ago)?",
