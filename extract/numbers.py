@@ -1,4 +1,5 @@
-"""The number layer: amounts, ranges, approximations, currencies and periods in French and English.
+"""The number layer: amounts, ranges, approximations, currencies and periods, with the words of each language
+from its rule file (extract/rules.py) and the symbols every language shares.
 
 Written by hand because no maintained library reads French figures well (quantulum3 is English-only,
 price-parser ignores scale words, number-parser has no French). Number words are converted by text2num,
