@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from collections.abc import Callable, Iterable
@@ -91,32 +92,44 @@ def prepare(item: dict[str, Any], languages: tuple[str, ...]) -> dict[str, Any] 
     return doc
 
 
-def _closest_entity(
-    start: int, end: int, entities: list[dict[str, Any]], lo: int, hi: int, accept: Callable[[dict[str, Any]], bool]
-) -> dict[str, Any] | None:
-    """The accepted entity with a mention in [lo, hi] closest to the span start..end."""
-    best, best_distance = None, None
-    for e in entities:
-        if not accept(e):
-            continue
-        for s, t in e["spans"]:
-            if s >= lo and t <= hi:
-                distance = max(s - end, start - t, 0)
-                if best_distance is None or distance < best_distance:
-                    best, best_distance = e, distance
-    return best
+class Mentions:
+    """An article's entity mentions ordered by position, so that the subject rules, which ask for the closest
+    entity of some kind within a clause, sentence or paragraph, look at the mentions in that range only."""
+
+    def __init__(self, entities: list[dict[str, Any]]):
+        # (start, end, entity's rank, span's rank): the rule's tie-break is the order of the entity list
+        order = sorted((s, t, i, j) for i, e in enumerate(entities) for j, (s, t) in enumerate(e["spans"]))
+        self.starts = [s for s, _, _, _ in order]
+        self.mentions = [(s, t, (i, j), entities[i]) for s, t, i, j in order]
+
+    def closest(
+        self, start: int, end: int, lo: int, hi: int, accept: Callable[[dict[str, Any]], bool]
+    ) -> dict[str, Any] | None:
+        """The accepted entity with a mention in [lo, hi] closest to the span start..end (on a tie the first
+        in the entity list, then its first such mention)."""
+        best, best_key = None, None
+        for k in range(bisect.bisect_left(self.starts, lo), len(self.starts)):
+            s, t, rank, entity = self.mentions[k]
+            if s > hi:
+                break
+            if t <= hi and accept(entity):
+                key = (max(s - end, start - t, 0), rank)
+                if best_key is None or key < best_key:
+                    best, best_key = entity, key
+        return best
 
 
 def _nearest_known(
     start: int,
     end: int,
-    entities: list[dict[str, Any]],
+    known: Mentions,
     lo: int,
     hi: int,
     kinds: tuple[str, ...] = SUBJECT_KINDS,
     figure_kind: str | None = None,
 ) -> dict[str, Any] | None:
-    """The gazetteer initiative named closest to a span within [lo, hi]; programmes first, then agencies, orgs.
+    """The gazetteer initiative named closest to a span within [lo, hi] (`known`: the mentions of the
+    gazetteer's entities); programmes first, then agencies, orgs.
     A platform or plan the timeline does not follow (`initiative: false`: GOV.UK, France 2030) is the subject of
     its own counts and dates only: "GDS built GOV.UK with 200 staff" is about GDS, "GOV.UK serves 10 million
     users" and "FranceConnect, lancé en 2016" are about the service."""
@@ -124,10 +137,9 @@ def _nearest_known(
     initiatives_first = (True, False) if figure_kind in OWN_FIGURES else (True,)
     for initiative in initiatives_first:  # "GDS was set up in 2011 and launched GOV.UK": GDS's date
         for kind in kinds:
-            best = _closest_entity(
-                start, end, entities, lo, hi,
-                lambda e, k=kind, i=initiative: e["kind"] == k and e["known"] and e["initiative"] is i,
-            )  # fmt: skip
+            best = known.closest(
+                start, end, lo, hi, lambda e, k=kind, i=initiative: e["kind"] == k and e["initiative"] is i
+            )
             if best:
                 return best
     return None
@@ -154,10 +166,12 @@ class SubjectContext:
     main: dict[str, Any] | None
     actor_pattern: re.Pattern[str]
     text: str
-    known: list[dict[str, Any]] = field(init=False)  # the gazetteer's, the only candidates of _nearest_known
+    mentions: Mentions = field(init=False)
+    known: Mentions = field(init=False)  # the gazetteer's, the only candidates of _nearest_known
 
     def __post_init__(self) -> None:
-        self.known = [e for e in self.entities if e["known"]]
+        self.mentions = Mentions(self.entities)
+        self.known = Mentions([e for e in self.entities if e["known"]])
 
     @property
     def main_programme(self) -> dict[str, Any] | None:
@@ -182,11 +196,11 @@ class SubjectContext:
         """Whether [lo, hi] names someone else a figure may be about: a company (for people and money: a
         firm's layoffs or budget, not a count of partner companies), an organisation the gazetteer does not
         know, or a phrase naming a whole workforce or sector (topics.yaml `other_actors`)."""
-        if kind in ("headcount", "salary", "budget", "event") and _closest_entity(
-            start, end, self.entities, lo, hi, lambda e: e["kind"] == "company"
+        if kind in ("headcount", "salary", "budget", "event") and self.mentions.closest(
+            start, end, lo, hi, lambda e: e["kind"] == "company"
         ):
             return True
-        if _closest_entity(start, end, self.entities, lo, hi, lambda e: e["kind"] == "org" and not e["known"]):
+        if self.mentions.closest(start, end, lo, hi, lambda e: e["kind"] == "org" and not e["known"]):
             return True
         return bool(self.actor_pattern.search(fold(self.text[lo:hi])))
 
@@ -231,11 +245,11 @@ def _subject(start: int, end: int, kind: str, context: SubjectContext, bounds: t
 
 
 def _dollar_currency(
-    start: int, end: int, entities: list[dict[str, Any]], lo: int, hi: int, home: str | None, sentence_text: str
+    start: int, end: int, mentions: Mentions, lo: int, hi: int, home: str | None, sentence_text: str
 ) -> str:
     """A bare "$" is the dollar of the country named closest in the sentence, else of the article's main
     initiative: "$25.5 million" in a story about the Canadian Digital Service is Canadian."""
-    closest = _closest_entity(start, end, entities, lo, hi, lambda e: e.get("country") in DOLLARS and e.get("known"))
+    closest = mentions.closest(start, end, lo, hi, lambda e: e.get("country") in DOLLARS and e.get("known"))
     best = closest["country"] if closest else None
     if best is None:
         nationality = DOLLAR_NATIONALITY.search(sentence_text)
@@ -380,7 +394,9 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
             subject = _subject(f["start"], f["end"], f["kind"], context, (lo, hi, *f["clause"]))
             f["subject"], f["initiative_id"] = subject.name, subject.initiative_id
             if f.pop("unqualified_dollar", False) and f["kind"] in ("salary", "budget"):
-                f["currency"] = f["unit"] = _dollar_currency(f["start"], f["end"], entities, lo, hi, home, sentence)
+                f["currency"] = f["unit"] = _dollar_currency(
+                    f["start"], f["end"], context.mentions, lo, hi, home, sentence
+                )
                 f["label"] = label(f)
             f["sentence"] = sentence
             f["measure"] = _figure_measure(f, rules)
