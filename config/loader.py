@@ -31,6 +31,7 @@ DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 SETTING_KEYS = {
     "allow_private", "delay", "user_agent", "max_pages", "timeout", "max_bytes", "retries", "max_retry_after",
     "max_crawl_delay", "min_interval", "max_interval", "aggregators", "log_file", "dispute_window",
+    "max_sitemap_depth", "max_sitemap_children",
 }  # fmt: skip
 
 
@@ -62,6 +63,8 @@ class Settings:
     delay: float = 1.0  # seconds between two requests to one host (robots.txt Crawl-delay may raise it)
     user_agent: str = DEFAULT_USER_AGENT
     max_pages: int = 5  # listing pagination depth
+    max_sitemap_depth: int = 3  # sitemap indexes within indexes below a source (each URL read once a visit)
+    max_sitemap_children: int = 1000  # sitemaps followed from one index; the rest are skipped and counted
     timeout: float = 30.0  # seconds for one download, body included
     max_bytes: int = 10 * 1024 * 1024  # response body cap, after decompression
     retries: int = 2  # extra attempts on 5xx, 429, timeouts and connection errors
@@ -247,8 +250,9 @@ def _parse_settings(raw: Any, file: Path, base: Settings) -> Settings:
         raise ConfigError(file, "settings.timeout", "must be > 0")
     if values["min_interval"] > values["max_interval"]:
         raise ConfigError(file, "settings.min_interval", "must not exceed settings.max_interval")
-    if "max_pages" in raw:
-        values["max_pages"] = _count(raw["max_pages"], file, "settings.max_pages", 1)
+    for key in ("max_pages", "max_sitemap_depth", "max_sitemap_children"):
+        if key in raw:
+            values[key] = _count(raw[key], file, f"settings.{key}", 1)
     if "max_bytes" in raw:
         values["max_bytes"] = _count(raw["max_bytes"], file, "settings.max_bytes", 1024)
     if "retries" in raw:

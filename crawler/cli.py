@@ -6,6 +6,7 @@ import io
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -17,7 +18,8 @@ import click
 import yaml
 
 from config import ConfigError, load_sources, packaged_path
-from store import open_db
+from crawler.interrupt import Interrupted, interruptible
+from store import StoreError, open_db
 from store.pages import utcnow
 from store.runs import RunLock, RunLocked, finish_run, start_run
 
@@ -137,16 +139,27 @@ def _recorded(db_path: str, command: str, work) -> dict[str, Any]:  # noqa: ANN0
                 run_id = start_run(db, command)
                 started = time.monotonic()
                 try:
-                    stats = work(db)
+                    with interruptible():
+                        stats = work(db)
+                except Interrupted as exc:
+                    finish_run(db, run_id, "interrupted", {"error": str(exc)})
+                    _log(f"{command} {exc}: what was stored is kept, the next run does the rest")
+                    sys.exit(exc.exit_code)
                 except BaseException as exc:
-                    finish_run(db, run_id, "failed", {"error": f"{type(exc).__name__}: {exc}"})
+                    error = str(exc) if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
+                    try:
+                        finish_run(db, run_id, "failed", {"error": error})
+                    except sqlite3.Error:  # the disk that failed the work may fail this too: the row stays
+                        pass  # `running`, and the next run marks it interrupted
+                    if isinstance(exc, sqlite3.Error):
+                        raise StoreError(f"could not save to {db_path} ({error}); what was saved is kept") from None
                     raise
                 stats["seconds"] = round(time.monotonic() - started, 2)
                 finish_run(db, run_id, "ok", stats)
                 return stats
             finally:
                 db.close()
-    except (RunLocked, FileNotFoundError, ConfigError) as exc:
+    except (RunLocked, FileNotFoundError, ConfigError, StoreError) as exc:
         raise _fail(exc) from None
 
 

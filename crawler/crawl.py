@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from config import SourcesConfig
-from store import open_db
+from crawler.interrupt import stopping_gracefully
+from store import StoreError, open_db
 from store.sources import conditional_state, due_source_ids, sync_sources
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ def crawl_settings(
                 else list(config.settings.allow_private)
             ),
             "TALENTWATCH_MAX_PAGES": config.settings.max_pages,
+            "TALENTWATCH_MAX_SITEMAP_DEPTH": config.settings.max_sitemap_depth,
+            "TALENTWATCH_MAX_SITEMAP_CHILDREN": config.settings.max_sitemap_children,
             "TALENTWATCH_MAX_CRAWL_DELAY": config.settings.max_crawl_delay,
             "TALENTWATCH_MAX_RETRY_AFTER": config.settings.max_retry_after,
             "TALENTWATCH_MIN_INTERVAL": config.settings.min_interval,
@@ -88,9 +91,19 @@ def run_crawl(
     crawler = process.create_crawler(SourcesSpider)
     visiting = SourcesConfig(sources, config.settings, config.files)
     process.crawl(crawler, sources_config=visiting, conditional=conditional)
-    process.start()
+    from twisted.internet import reactor
+
+    # Scrapy's own handlers would end a stopped crawl as if it had finished, and stay installed after it.
+    with stopping_gracefully(lambda: reactor.callFromThread(process.stop),
+                             lambda: reactor.callFromThread(reactor.stop)):  # fmt: skip
+        process.start(install_signal_handlers=False)
     raw = crawler.stats.get_stats() if crawler.stats else {}
     stats.update({k.split("/", 1)[1]: v for k, v in raw.items() if k.startswith("talentwatch/")})
     stats["requests"] = raw.get("downloader/request_count", 0)
     stats["finish_reason"] = raw.get("finish_reason")
+    if raw.get("storage_error"):
+        raise StoreError(
+            f"could not save to {db_path} ({raw['storage_error']}): the crawl stopped; what was saved before it "
+            "is kept and the next run fetches the rest"
+        )
     return stats

@@ -52,7 +52,7 @@ class PrivateAddressGuard:
         url = url or request.url
         if self.stats:
             self.stats.inc_value("talentwatch/blocked_requests")
-        logger.warning("refused %s: %s", url, reason)
+        logger.info("refused %s: %s", url, reason)  # the spider says it once per source and kind of failure
         raise Refused(f"refused {url}: {reason}")
 
     def process_response(self, request, response, spider=None):  # noqa: ANN001, ANN201

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+
+from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler.items import PageItem, SourceValidators, SourceVisit
 from store import open_db
@@ -13,11 +17,13 @@ logger = logging.getLogger(__name__)
 
 
 class StorePipeline:
-    def __init__(self, db_path: str, stats, schedule: Schedule):  # noqa: ANN001 - Scrapy stats collector
+    def __init__(self, crawler, db_path: str, schedule: Schedule):  # noqa: ANN001
+        self.crawler = crawler
         self.db_path = db_path
-        self.stats = stats
+        self.stats = crawler.stats
         self.schedule = schedule
         self.db = None
+        self.storage_error: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler):  # noqa: ANN001, ANN206
@@ -26,7 +32,7 @@ class StorePipeline:
             settings.getfloat("TALENTWATCH_MIN_INTERVAL", 3600.0),
             settings.getfloat("TALENTWATCH_MAX_INTERVAL", 86400.0),
         )
-        return cls(settings.get("TALENTWATCH_DB"), crawler.stats, schedule)
+        return cls(crawler, settings.get("TALENTWATCH_DB"), schedule)
 
     def open_spider(self) -> None:
         self.db = open_db(self.db_path)
@@ -37,6 +43,20 @@ class StorePipeline:
             self.db = None
 
     def process_item(self, item):  # noqa: ANN001, ANN201
+        """Store the item. The first storage error (disk full, I/O error) stops the crawl: what follows would
+        fail the same way, and a visit that is not recorded stays due, so the next run fetches it again."""
+        if self.storage_error:
+            raise DropItem(f"not saved, the crawl is stopping after {self.storage_error}", log_level="INFO")
+        try:
+            self._store(item)
+        except sqlite3.Error as exc:
+            self.storage_error = f"{type(exc).__name__}: {exc}"
+            self.stats.set_value("storage_error", self.storage_error)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="storage_error"))
+            raise DropItem(f"not saved: {self.storage_error}", log_level="INFO") from None
+        return item
+
+    def _store(self, item) -> None:  # noqa: ANN001
         if isinstance(item, PageItem):
             outcome = save_page(self.db, item.__dict__)
             self.stats.inc_value(f"talentwatch/pages_{outcome}")
@@ -52,4 +72,3 @@ class StorePipeline:
                 self.stats.inc_value("talentwatch/sources_unchanged" if item.unchanged else "talentwatch/sources_ok")
         elif isinstance(item, SourceValidators):
             record_validators(self.db, item.source_id, item.validators)
-        return item

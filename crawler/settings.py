@@ -25,7 +25,10 @@ RETRY_ENABLED = True
 RETRY_TIMES = 2
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
+# No control channel into a crawl: Scrapy's telnet console and its remote-control HTTP server (on by default
+# in recent Scrapy; it runs Python sent with a token it writes to a job file in the user's state directory) stay off.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "WARNING"
 FEED_EXPORT_ENCODING = "utf-8"
 
@@ -41,6 +44,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.politeness.RetryAfterMiddleware": 550,
 }
 EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
     "crawler.extensions.TerminalProgress": 500,
 }
 ITEM_PIPELINES = {

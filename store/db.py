@@ -10,6 +10,11 @@ import sqlite_utils
 from store.schema import ensure_db_shape, migrations
 
 
+class StoreError(Exception):
+    """The database cannot be read or written as this version needs (disk full, a newer or foreign file):
+    the command stops and says so in one line."""
+
+
 def open_db(path: str | Path | None = None, *, memory: bool = False) -> sqlite_utils.Database:
     """Open (creating if needed) a talentwatch database and apply pending migrations.
 

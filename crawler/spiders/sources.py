@@ -32,7 +32,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from config import Source, SourcesConfig, load_sources
+from config import Settings, Source, SourcesConfig, load_sources
 from crawler.items import PageItem, SourceValidators, SourceVisit
 from crawler.middlewares import Refused
 from crawler.urls import canonical_url
@@ -63,15 +63,68 @@ def describe_failure(failure: Failure) -> tuple[int | None, str]:
     return None, f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500]
 
 
-def declares_entities(body: bytes) -> bool:
-    """True when an XML document declares entities (UTF-16 documents are checked decoded)."""
-    if body[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00<\x00" in body[:64] or b"<\x00!\x00" in body[:64]:
-        for encoding in ("utf-16", "utf-16-le", "utf-16-be"):
-            try:
-                return "<!entity" in body.decode(encoding).lower()
-            except UnicodeDecodeError:
-                continue
-    return ENTITY_DECLARATION.search(body) is not None
+# Byte order marks, longest first (a UTF-32-LE mark begins like UTF-16-LE's).
+XML_BOMS = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+)
+
+
+def xml_encoding(body: bytes) -> str:
+    """The encoding an XML document's first bytes imply before any declaration can be read (XML 1.0,
+    appendix F): a byte order mark, else the zero bytes around the first character; UTF-8 otherwise (the
+    ASCII-compatible encodings all write "<!ENTITY" as those bytes)."""
+    head = body[:4]
+    for marker, encoding in XML_BOMS:
+        if head.startswith(marker):
+            return encoding
+    if len(head) == 4 and head.count(0) == 3:
+        return "utf-32-be" if head[3] else "utf-32-le"
+    if len(head) == 4 and head[0::2] == b"\x00\x00":
+        return "utf-16-be"
+    if len(head) == 4 and head[1::2] == b"\x00\x00":
+        return "utf-16-le"
+    return "utf-8"
+
+
+def error_class(failure: Failure, status: int | None) -> str:
+    """What a failure is, for counting alike failures together: its HTTP status or its exception's type."""
+    return f"HTTP {status}" if status else failure.type.__name__
+
+
+def declares_entities(body: bytes) -> str | None:
+    """Why an XML document is refused before any parser sees it: it declares entities, in whichever
+    encoding it is written (UTF-16 and UTF-32 with or without byte order mark are decoded first)."""
+    encoding = xml_encoding(body)
+    if encoding == "utf-8":
+        found = ENTITY_DECLARATION.search(body) is not None
+    else:
+        found = "<!entity" in body.decode(encoding, errors="replace").lower()
+    return f"it declares XML entities ({encoding.upper()}, refused before parsing)" if found else None
+
+
+def not_fetchable(url: str) -> str | None:
+    """Why a link found in a feed, sitemap or listing cannot be fetched (mailto:, javascript:, tel:, data:,
+    no host, a broken IPv6 literal), or None for an absolute http(s) URL."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as exc:
+        return f"malformed ({exc})"
+    if parts.scheme not in ("http", "https"):
+        return f"not http or https ({parts.scheme or 'no scheme'})"
+    return None if host else "no host"
+
+
+def joined(response, href: str) -> str:  # noqa: ANN001
+    """A link made absolute against its page; one urljoin cannot parse (a broken IPv6 literal) is kept as
+    written, so that the visit skips and counts it rather than failing whole."""
+    try:
+        return response.urljoin(href)
+    except ValueError:
+        return href
 
 
 def requested_url(request: scrapy.Request) -> str:
@@ -107,9 +160,12 @@ class Visit:
     partial: bool = False  # a request of the visit failed for now: validators are not saved
     validators: dict[str, dict[str, str | None]] = field(default_factory=dict)  # url -> to save at the end
     reported: bool = False
+    sitemaps: set[str] = field(default_factory=set)  # sitemap URLs requested in this visit: each once
     # new articles not handed to Scrapy yet: (url, canonical URL, via, feed entry)
     waiting: deque[tuple[str, str, str, dict[str, Any] | None]] = field(default_factory=deque)
     scheduled: int = 0  # article requests handed to Scrapy and not ended yet
+    # what went wrong with items of the visit -> [how many times, the first one's detail]: said once at its end
+    problems: dict[str, list] = field(default_factory=dict)
 
 
 class SourcesSpider(scrapy.Spider):
@@ -140,11 +196,21 @@ class SourcesSpider(scrapy.Spider):
             self._db.close()
             self._db = None
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
+    async def start(self) -> AsyncIterator[Any]:
         for source in self.config.sources:
             visit = self.visits[source.id] = Visit(source)
-            for request in self._follow(visit, source.url, self.parse_source, root=True):
+            try:
+                requests = list(self._follow(visit, source.url, self.parse_source, root=True))
+            except Exception as exc:  # whatever building the request raises, the visit ends, failed
+                visit.error = f"its request could not be made: {type(exc).__name__}: {exc}"[:500]
+                requests = []
+            for request in requests:
                 yield request
+            if not requests:
+                visit.error = visit.error or "its URL cannot be requested (see the log)"
+                visit.discovery += 1
+                for item in self._finish(visit, "discovery"):
+                    yield item
 
     # -- bookkeeping -----------------------------------------------------------------------------------
 
@@ -155,6 +221,9 @@ class SourcesSpider(scrapy.Spider):
         if visit.discovery or visit.articles or visit.reported:
             return
         visit.reported = True
+        for what, (count, first) in visit.problems.items():
+            self.logger.warning("source %s: %s: %d (first: %s; -v or the log file lists each)", visit.source.id,
+                                what, count, first)  # fmt: skip
         if visit.validators and not visit.partial:
             yield SourceValidators(visit.source.id, visit.validators)
         visit.validators = {}
@@ -163,19 +232,31 @@ class SourcesSpider(scrapy.Spider):
             unchanged=visit.unchanged,
         )  # fmt: skip
 
-    def _too_long(self, visit: Visit, url: str) -> bool:
-        """Scrapy would drop a URL over URLLENGTH_LIMIT without a word; count and log it instead."""
-        if len(url) <= self.crawler.settings.getint("URLLENGTH_LIMIT", 2083):
-            return False
-        self.crawler.stats.inc_value("talentwatch/urls_too_long")
-        self.logger.warning("source %s: skipped a %d-character URL: %s...", visit.source.id, len(url), url[:100])
-        return True
+    def _problem(self, visit: Visit, what: str, detail: str, stat: str) -> None:
+        """One more item of the visit met `what`: counted, its detail in the log file, and `what` said once
+        with its count when the visit ends (a feed of 50,000 failing entries is one line, not 50,000)."""
+        self.crawler.stats.inc_value(f"talentwatch/{stat}")
+        self.logger.info("source %s: %s: %s", visit.source.id, what, detail)
+        visit.problems.setdefault(what, [0, detail[:300]])[0] += 1
+
+    def _skipped(self, visit: Visit, url: str) -> bool:
+        """A link that cannot be requested is skipped, counted and said, and the rest of the source goes on:
+        Scrapy would refuse it with an exception (mailto:, javascript:) or drop it without a word (a URL over
+        URLLENGTH_LIMIT)."""
+        reason = not_fetchable(url)
+        if reason:
+            self._problem(visit, f"links skipped, {reason.split(' (')[0]}", url[:200], "links_skipped")
+            return True
+        limit = self.crawler.settings.getint("URLLENGTH_LIMIT", 2083)
+        if len(url) > limit:
+            self._problem(visit, f"links skipped, over {limit} characters", f"{url[:100]}...", "links_skipped")
+            return True
+        return False
 
     def _follow(self, visit: Visit, url: str, callback: Any, **kwargs: Any) -> Iterator[scrapy.Request]:
         """A discovery request of the visit (the source's URL, a sitemap child, a next listing page),
         conditional on what the URL looked like last time."""
-        if self._too_long(visit, url):  # the source's own URL cannot be: the config refuses it
-            visit.partial = True
+        if self._skipped(visit, url):  # the source's own URL cannot be: the config refuses it
             return
         visit.discovery += 1
         state = self.conditional.get(url) or {}
@@ -212,8 +293,8 @@ class SourcesSpider(scrapy.Spider):
             visit.status, visit.error = status, error
         else:
             visit.partial = True
-            self.crawler.stats.inc_value("talentwatch/discovery_failed")
-            self.logger.warning("source %s: %s failed: %s", visit.source.id, failure.request.url, error)
+            self._problem(visit, f"pages of it failed ({error_class(failure, status)})",
+                          f"{failure.request.url}: {error}", "discovery_failed")  # fmt: skip
         yield from self._finish(visit, "discovery")
 
     # -- sources ---------------------------------------------------------------------------------------
@@ -229,8 +310,7 @@ class SourcesSpider(scrapy.Spider):
                 self._refuse(visit, visit.source.kind, reason)
             else:
                 visit.partial = True
-                self.crawler.stats.inc_value("talentwatch/discovery_failed")
-                self.logger.warning("source %s: a page of it could not be read: %s", visit.source.id, reason)
+                self._problem(visit, f"pages of it unreadable ({type(exc).__name__})", reason, "discovery_failed")
         yield from self._finish(visit, "discovery")
 
     def parse_source(self, response, visit: Visit, root: bool = True) -> Iterator[Any]:  # noqa: ANN001
@@ -255,7 +335,7 @@ class SourcesSpider(scrapy.Spider):
         candidates = [
             (url, canonical_url(url), via, entries[i] if entries else None)
             for i, url in enumerate(urls)
-            if not self._too_long(visit, url)
+            if not self._skipped(visit, url)
         ]
         stored = stored_among(self.db, [c[1] for c in candidates])
         new = 0
@@ -280,16 +360,18 @@ class SourcesSpider(scrapy.Spider):
         requests = []
         while visit.waiting and visit.scheduled < limit:
             url, canonical, via, feed_entry = visit.waiting.popleft()
+            kwargs = {"visit": visit, "via": via, "canonical": canonical, "feed_entry": feed_entry}
+            try:
+                request = scrapy.Request(
+                    url, callback=self.parse_article, errback=self.article_failed, cb_kwargs=kwargs, dont_filter=True
+                )
+            except Exception as exc:  # a URL Scrapy refuses despite the checks: the article ends, lost
+                self._problem(visit, f"links skipped, refused by Scrapy ({type(exc).__name__})", f"{url[:200]}: {exc}",
+                              "links_skipped")  # fmt: skip
+                visit.articles -= 1
+                continue
             visit.scheduled += 1
-            requests.append(
-                scrapy.Request(
-                    url,
-                    callback=self.parse_article,
-                    errback=self.article_failed,
-                    cb_kwargs={"visit": visit, "via": via, "canonical": canonical, "feed_entry": feed_entry},
-                    dont_filter=True,
-                )  # fmt: skip
-            )
+            requests.append(request)
         return requests
 
     def _article_ended(self, visit: Visit) -> Iterator[Any]:
@@ -303,8 +385,9 @@ class SourcesSpider(scrapy.Spider):
         visit.validators = {}
 
     def parse_feed(self, response, visit: Visit) -> Iterator[Any]:  # noqa: ANN001
-        if declares_entities(response.body):
-            self._refuse(visit, "feed", "it declares XML entities (refused before parsing)")
+        refused = declares_entities(response.body)
+        if refused:
+            self._refuse(visit, "feed", refused)
             return
         parsed = feedparser.parse(response.body, response_headers={"content-location": response.url})
         if not parsed.entries and (parsed.bozo or not parsed.version):
@@ -322,7 +405,7 @@ class SourcesSpider(scrapy.Spider):
             link = entry.get("link")
             if not link:
                 continue
-            urls.append(response.urljoin(link))
+            urls.append(joined(response, link))
             entries.append(
                 {
                     "title": (entry.get("title") or "")[:MAX_TITLE] or None,
@@ -332,29 +415,53 @@ class SourcesSpider(scrapy.Spider):
             )
         yield from self._article_requests(visit, urls, "feed", entries)
 
-    def parse_sitemap(self, response, visit: Visit) -> Iterator[Any]:  # noqa: ANN001
+    def parse_sitemap(self, response, visit: Visit, depth: int = 0) -> Iterator[Any]:  # noqa: ANN001
         body = response.body
         if body[:2] == b"\x1f\x8b":
             body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
-        if declares_entities(body):
-            self._refuse(visit, "sitemap", "it declares XML entities (refused before parsing)")
+        refused = declares_entities(body)
+        if refused:
+            self._refuse(visit, "sitemap", refused)
             return
         try:
             sitemap = Sitemap(body)
-        except Exception as exc:  # lxml raises several types on garbage
-            self._refuse(visit, "sitemap", str(exc))
+        except Exception as exc:  # lxml raises several types on garbage, some with an empty message
+            self._refuse(visit, "sitemap", f"{type(exc).__name__}: {exc}".rstrip(": "))
             return
         locs = [entry["loc"] for entry in sitemap if entry.get("loc")]
         if sitemap.type == "sitemapindex":
             # read again next time whatever it says: a child may change while the index does not
             visit.validators.pop(requested_url(response.request), None)
-            for loc in locs:
-                yield from self._follow(visit, loc, self.parse_child_sitemap)
+            yield from self._sitemap_children(visit, requested_url(response.request), locs, depth)
             return
         yield from self._article_requests(visit, locs, "sitemap")
 
-    def parse_child_sitemap(self, response, visit: Visit) -> Iterator[Any]:  # noqa: ANN001
-        yield from self._guarded(visit, self._if_changed(response, visit, self.parse_sitemap), root=False)
+    def _sitemap_children(self, visit: Visit, index: str, locs: list[str], depth: int) -> Iterator[scrapy.Request]:
+        """An index's sitemaps, each fetched once per visit however many indexes list it (an index that lists
+        itself, A -> B -> A), no deeper than max_sitemap_depth and no more than max_sitemap_children of it."""
+        settings = self.crawler.settings
+        max_depth = settings.getint("TALENTWATCH_MAX_SITEMAP_DEPTH", Settings.max_sitemap_depth)
+        max_children = settings.getint("TALENTWATCH_MAX_SITEMAP_CHILDREN", Settings.max_sitemap_children)
+        visit.sitemaps.add(canonical_url(index))
+        followed = 0
+        for loc in locs:
+            canonical = canonical_url(loc)
+            if canonical in visit.sitemaps:
+                self._problem(visit, "sitemaps listed again, read once", f"{loc} (in {index})", "sitemaps_skipped")
+            elif depth >= max_depth:
+                self._problem(visit, f"sitemaps skipped, deeper than max_sitemap_depth {max_depth}",
+                              f"{loc} (in {index})", "sitemaps_skipped")  # fmt: skip
+            elif followed >= max_children:
+                self._problem(visit, f"sitemaps skipped, over max_sitemap_children {max_children} in one index",
+                              f"{loc} (in {index})", "sitemaps_skipped")  # fmt: skip
+            else:
+                visit.sitemaps.add(canonical)
+                followed += 1
+                yield from self._follow(visit, loc, self.parse_child_sitemap, depth=depth + 1)
+
+    def parse_child_sitemap(self, response, visit: Visit, depth: int) -> Iterator[Any]:  # noqa: ANN001
+        steps = self._if_changed(response, visit, self.parse_sitemap, depth=depth)
+        yield from self._guarded(visit, steps, root=False)
 
     def _if_changed(self, response, visit: Visit, parse: Any, **kwargs: Any) -> Iterator[Any]:  # noqa: ANN001
         if not self._unchanged(response, visit):
@@ -362,13 +469,13 @@ class SourcesSpider(scrapy.Spider):
 
     def parse_listing(self, response, visit: Visit, page: int = 1) -> Iterator[Any]:  # noqa: ANN001
         source = visit.source
-        links = [response.urljoin(a.attrib["href"]) for a in response.css(source.links) if a.attrib.get("href")]
+        links = [joined(response, a.attrib["href"]) for a in response.css(source.links) if a.attrib.get("href")]
         yield from self._article_requests(visit, links, "listing")
         max_pages = self.crawler.settings.getint("TALENTWATCH_MAX_PAGES", 5)
         if source.next and page < max_pages:
             nxt = response.css(source.next)
             if nxt and nxt[0].attrib.get("href"):
-                next_url = response.urljoin(nxt[0].attrib["href"])
+                next_url = joined(response, nxt[0].attrib["href"])
                 yield from self._follow(visit, next_url, self.parse_next_page, page=page + 1)
 
     def parse_next_page(self, response, visit: Visit, page: int) -> Iterator[Any]:  # noqa: ANN001
@@ -429,16 +536,23 @@ class SourcesSpider(scrapy.Spider):
     def article_failed(self, failure: Failure) -> Iterator[Any]:
         visit: Visit = failure.request.cb_kwargs["visit"]
         status, error = describe_failure(failure)
-        yield from self._article_lost(visit, failure.request, error, transient(failure, status), status)
+        yield from self._article_lost(
+            visit, failure.request, error, transient(failure, status), status, error_class(failure, status)
+        )
         yield from self._article_ended(visit)
 
     def _article_lost(
-        self, visit: Visit, request: scrapy.Request, error: str, retry_next_run: bool, status: int | None = None
+        self,
+        visit: Visit,
+        request: scrapy.Request,
+        error: str,
+        retry_next_run: bool,
+        status: int | None = None,
+        kind: str = "unreadable response",
     ) -> Iterator[PageItem]:
         """The article could not be had: keep what the feed said about it, if anything. A transient
         failure keeps the source's validators from being saved, so the next run lists the article again."""
-        self.crawler.stats.inc_value("talentwatch/articles_failed")
-        self.logger.warning("article %s failed: %s", request.url, error)
+        self._problem(visit, f"articles failed ({kind})", f"{request.url}: {error}", "articles_failed")
         if retry_next_run:
             visit.partial = True
         kwargs = request.cb_kwargs
