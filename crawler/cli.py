@@ -19,7 +19,7 @@ import yaml
 
 from config import ConfigError, load_sources, packaged_path
 from crawler.interrupt import Interrupted, interruptible
-from store import StoreError, open_db
+from store import StoreError, open_db, out_of_room
 from store.pages import utcnow
 from store.runs import RunLock, RunLocked, finish_run, start_run
 
@@ -153,6 +153,9 @@ def _recorded(db_path: str, command: str, work) -> dict[str, Any]:  # noqa: ANN0
                         pass  # `running`, and the next run marks it interrupted
                     if isinstance(exc, sqlite3.Error):
                         raise StoreError(f"could not save to {db_path} ({error}); what was saved is kept") from None
+                    if out_of_room(exc):
+                        raise StoreError(f"no room left on the disk ({error}): {command} stopped; what was saved "
+                                         f"to {db_path} is kept and the next run does the rest") from None  # fmt: skip
                     raise
                 stats["seconds"] = round(time.monotonic() - started, 2)
                 finish_run(db, run_id, "ok", stats)

@@ -24,6 +24,7 @@ from extract import EXTRACTOR_VERSION, duplicates
 from extract.article import Resources, extract_documents
 from extract.nlp import Gazetteer, ModelMissing
 from extract.rules import compile_all
+from store.db import out_of_room
 from store.articles import mark_unprocessable, save_article
 from store.facts import DEFAULT_WINDOW_DAYS, consolidate
 from store.pages import pages_to_process
@@ -57,7 +58,9 @@ def extract_batch(items: list[dict[str, Any]], resources: Resources) -> list[dic
         return extract_documents(items, resources)
     except ModelMissing:
         raise  # not a page's fault: the whole run cannot extract anything
-    except Exception:  # one poisoned page must not cost the batch: retry them one by one
+    except Exception as exc:  # one poisoned page must not cost the batch: retry them one by one
+        if out_of_room(exc):
+            raise  # the machine's state, not a page's fault: the run stops instead of failing every page
         logger.exception("batch extraction failed; retrying page by page")
     records: list[dict[str, Any] | None | Exception] = []
     for item in items:

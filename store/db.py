@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 from pathlib import Path
 
@@ -13,6 +14,16 @@ from store.schema import ensure_db_shape, migrations
 class StoreError(Exception):
     """The database cannot be read or written as this version needs (disk full, a newer or foreign file):
     the command stops and says so in one line."""
+
+
+# A write refused for want of room: a full disk, a quota, a file size limit.
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+
+
+def out_of_room(exc: BaseException) -> bool:
+    """Whether `exc` is a write refused for want of disk space (SQLite's own says "database or disk is full"
+    and is a sqlite3.Error; this is the OSError any other file write raises)."""
+    return isinstance(exc, OSError) and exc.errno in _NO_ROOM
 
 
 def open_db(path: str | Path | None = None, *, memory: bool = False) -> sqlite_utils.Database:
