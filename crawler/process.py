@@ -24,8 +24,8 @@ from extract import EXTRACTOR_VERSION, duplicates
 from extract.article import Resources, extract_documents
 from extract.nlp import Gazetteer, ModelMissing
 from extract.rules import compile_all
-from store.db import out_of_room
 from store.articles import mark_unprocessable, save_article
+from store.db import out_of_room
 from store.facts import DEFAULT_WINDOW_DAYS, consolidate
 from store.pages import pages_to_process
 

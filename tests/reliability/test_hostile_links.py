@@ -40,7 +40,9 @@ def urlset(urls: list[str]) -> str:
 
 def sitemapindex(urls: list[str]) -> str:
     locs = "".join(f"<sitemap><loc>{u}</loc></sitemap>" for u in urls)
-    return f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</sitemapindex>'
+    return (
+        f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</sitemapindex>'
+    )
 
 
 @pytest.mark.slow
@@ -49,7 +51,9 @@ def test_11_links_that_are_not_http_are_skipped_and_the_visit_ends(servers, tmp_
     server.expect_request("/robots.txt").respond_with_data(ALLOW)
     serve_articles(server, ["feed-ok", "sitemap-ok", "listing-ok"])
     server.expect_request("/feed.xml").respond_with_data(
-        rss("F", [(f"odd {n}", link) for n, link in enumerate(ODD_LINKS)] + [("ok", server.url_for("/a/feed-ok.html"))]),
+        rss(
+            "F", [(f"odd {n}", link) for n, link in enumerate(ODD_LINKS)] + [("ok", server.url_for("/a/feed-ok.html"))]
+        ),
         content_type="application/rss+xml",
     )
     server.expect_request("/sitemap.xml").respond_with_data(
@@ -158,7 +162,7 @@ def test_13_entity_declarations_are_refused_in_every_encoding(servers, tmp_path,
     server.expect_request("/robots.txt").respond_with_data(ALLOW)
     sitemap_bomb = BILLION_LAUGHS.replace("<rss", "<urlset").replace("</rss>", "</urlset>")
     sources = []
-    for n, (name, encoding) in enumerate(ENCODINGS.items()):
+    for n, encoding in enumerate(ENCODINGS.values()):
         for kind, document in (("feed", BILLION_LAUGHS), ("sitemap", sitemap_bomb)):
             server.expect_request(f"/{kind}-{n}.xml").respond_with_data(
                 document.encode(encoding), content_type="application/xml"
