@@ -174,6 +174,10 @@ def _parse_source(raw: Any, file: Path, key: str) -> Source:
         raise ConfigError(file, f"{key}.kind", f"must be one of {', '.join(SOURCE_KINDS)} (got {kind!r})")
     url = _string(raw.get("url"), file, f"{key}.url")
     parts = urlsplit(url)
+    if "@" in parts.netloc:
+        # never echoed: the message would put the password in a cron mail or a log
+        raise ConfigError(file, f"{key}.url", "must not carry a user name or password (user:password@host): "
+                          "talentwatch would store and show them with every page of the source")  # fmt: skip
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(file, f"{key}.url", f"must be an http or https URL (got {url!r})")
     if len(url) > MAX_URL_LENGTH:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -20,6 +21,7 @@ import yaml
 from config import ConfigError, load_sources, packaged_path
 from crawler.interrupt import Interrupted, interruptible
 from store import StoreError, open_db, out_of_room
+from store.db import stable_id, writable
 from store.pages import utcnow
 from store.runs import RunLock, RunLocked, finish_run, start_run
 
@@ -60,7 +62,17 @@ def _setup_logging(stderr_level: int, log_file: str | None) -> None:
     logging.getLogger("talentwatch").info("talentwatch %s", " ".join(sys.argv[1:]))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """Every command answers a database it cannot use (damaged, foreign, newer, read-only) with one line."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (StoreError, RunLocked) as exc:
+            raise _fail(exc) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     "db_path",
@@ -405,7 +417,7 @@ def status(obj: dict, limit: int) -> None:
 
     if not Path(obj["db"]).exists():
         raise click.ClickException(f"database {obj['db']} does not exist (run `talentwatch run` first)")
-    db = open_db(obj["db"])
+    db = open_db(obj["db"], read_only=not writable(obj["db"]))
     runs = recent_runs(db, limit)
     unhealthy = [r for r in source_states(db) if r["failures"]]
     db.close()
@@ -590,14 +602,21 @@ def export(
         def select(db, after: int, upto: int):  # noqa: ANN001, ANN202
             return store_export.iter_articles(db, store_export.ExportFilter(after_seq=after, upto_seq=upto, **filters))
 
-    db = open_db(obj["db"])
-    with store_export.snapshot(db):
-        upto = latest(db)
-        after = cursor(db, consumer) if consumer else 0
-        items = select(db, after, upto)
-        written = _write_output(output, lambda out: write(items, out))
-    if consumer:
-        advance(db, consumer, upto, written, fmt)
+    read_only = not writable(obj["db"])
+    if consumer and read_only:
+        raise click.ClickException(f"{obj['db']} is read-only, so consumer {consumer}'s cursor cannot move: "
+                                   "export with --since instead, or with write access")  # fmt: skip
+    db = open_db(obj["db"], read_only=read_only)
+    # Two exports for one consumer at once would both read the same cursor: the second waits for the first
+    lock = RunLock(obj["db"], name=f"export-{stable_id(consumer)}", wait=store_export.CONSUMER_WAIT)
+    with lock if consumer else contextlib.nullcontext():
+        with store_export.snapshot(db):
+            upto = latest(db)
+            after = cursor(db, consumer) if consumer else 0
+            items = select(db, after, upto)
+            written = _write_output(output, lambda out: write(items, out))
+        if consumer:
+            advance(db, consumer, upto, written, fmt)
     db.close()
 
 
@@ -655,12 +674,15 @@ def serve(obj: dict, database: str | None, port: int, host: str) -> None:
     database = database or obj["db"]
     if not Path(database).exists():
         raise click.ClickException(f"database {database} does not exist")
-    open_db(database).close()  # bring the schema and views up to date before Datasette reads it
+    read_only = not writable(database)
+    open_db(database, read_only=read_only).close()  # bring the schema and views up to date before Datasette reads it
     with tempfile.TemporaryDirectory(prefix="talentwatch-serve-") as tmp:
         metadata = Path(tmp, "metadata.json")
         metadata.write_text(json.dumps(datasette_metadata(database), ensure_ascii=False), encoding="utf-8")
         argv = [
-            sys.executable, "-m", "datasette", "serve", database, "--host", host, "--port", str(port),
+            # a file this process may not write is served as immutable: SQLite could not create its WAL index
+            sys.executable, "-m", "datasette", "serve", *(["-i"] if read_only else []), database,
+            "--host", host, "--port", str(port),
             "--metadata", str(metadata), "--template-dir", str(packaged_path("templates")),
             "--setting", "allow_download", "off", "--setting", "sql_time_limit_ms", "3000",
         ]  # fmt: skip

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 import sqlite_utils
 
+from store.clean import cleaned
 from store.db import stable_id
 from store.facts import mark_stale
 from store.pages import utcnow
@@ -125,6 +126,7 @@ def save_article(
     left half old, half new, and running twice gives the same rows. An article that copies an earlier
     one is linked to it (`duplicate_of`) and so kept out of the timeline.
     """
+    record = cleaned(record)
     article_id = page["id"]
     now = utcnow()
     with db.atomic():

@@ -17,6 +17,10 @@ import sqlite_utils
 from store.articles import FIGURE_COLUMNS
 from store.pages import utcnow
 
+# How long an export for a consumer waits for another export for the same consumer (cron overlapping a
+# manual run) before it refuses; each is a read of new items and a write, seconds at most.
+CONSUMER_WAIT = 60
+
 
 @dataclass(frozen=True)
 class ExportFilter:

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from store.clean import cleaned
+
 FORMATS = ("jsonl", "csv", "atom", "markdown")
 
 CSV_COLUMNS = (
@@ -57,11 +59,19 @@ def write_csv(items: Iterable[dict[str, Any]], out: TextIO) -> int:
 
 
 def _moment(value: str | None) -> datetime:
-    """An ISO date or timestamp as an aware datetime (Atom dates need a time and a zone)."""
-    if not value:
+    """An ISO date or timestamp as an aware datetime (Atom dates need a time and a zone); now when there is
+    none or it does not read as one."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00")) if value else datetime.now(UTC)
+    except ValueError:
         return datetime.now(UTC)
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _xml_safe(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The items with every string cleaned as the store cleans what it saves: a database written before
+    that (or by hand) must not make every Atom export fail, since XML cannot carry control characters."""
+    return [cleaned(item) for item in items]
 
 
 def _entry_html(item: dict[str, Any]) -> str:
@@ -92,7 +102,7 @@ def _atom_feed(feed_id: str, title: str):  # noqa: ANN202 - a feedgen FeedGenera
 def write_atom(items: Iterable[dict[str, Any]], out: TextIO, *, feed_id: str, title: str) -> int:
     """An Atom 1.0 feed, one entry per article, with its figures as the entry's content."""
     feed = _atom_feed(feed_id, title)
-    entries = list(items)
+    entries = _xml_safe(items)
     newest = max((_moment(i["first_seen"]) for i in entries), default=datetime.now(UTC))
     feed.updated(newest)
     for item in entries:
@@ -194,7 +204,7 @@ def _fact_html(item: dict[str, Any]) -> str:
 def write_facts_atom(items: Iterable[dict[str, Any]], out: TextIO, *, feed_id: str, title: str) -> int:
     """An Atom 1.0 feed, one entry per fact or event; a changed fact keeps its entry id, with a new date."""
     feed = _atom_feed(feed_id, title)
-    entries = list(items)
+    entries = _xml_safe(items)
     feed.updated(max((_moment(i["updated"]) for i in entries), default=datetime.now(UTC)))
     for item in entries:
         entry = feed.add_entry(order="append")

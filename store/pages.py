@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlite_utils
 
+from store.clean import clean_text
 from store.db import stable_id
 
 # Stored text fields from the network are capped: a hostile feed must not fill the database.
@@ -23,8 +24,9 @@ def utcnow() -> str:
 
 
 def _cap(value: Any) -> Any:
-    if isinstance(value, str) and len(value) > MAX_FIELD_CHARS:
-        return value[:MAX_FIELD_CHARS]
+    """A text field from the network as stored: cleaned (store.clean) and capped."""
+    if isinstance(value, str):
+        return clean_text(value[:MAX_FIELD_CHARS])
     return value
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
+from store.db import StoreError
 from store.pages import utcnow
 
 
@@ -18,20 +20,35 @@ class RunLocked(Exception):
 
 
 class RunLock:
-    """An exclusive advisory lock on `<db>.lock`, released by the kernel even if the holder is killed."""
+    """An exclusive advisory lock on `<db>.lock` (`<db>.<name>.lock` for another lock of that database),
+    released by the kernel even if the holder is killed. With `wait`, a held lock is waited for that many
+    seconds before RunLocked."""
 
-    def __init__(self, db_path: str | Path):
-        self.path = Path(f"{db_path}.lock")
+    def __init__(self, db_path: str | Path, *, name: str = "", wait: float = 0):
+        self.path = Path(f"{db_path}.{name}.lock" if name else f"{db_path}.lock")
+        self.what = f"talentwatch {name}" if name else "talentwatch run"
+        self.wait = wait
         self._fd: int | None = None
 
     def __enter__(self) -> RunLock:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
-            os.close(fd)
-            raise RunLocked(f"another talentwatch run holds {self.path} (pid {holder}); not starting") from None
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreError(f"cannot take the lock {self.path} ({exc.strerror}): a command that writes to the "
+                             "database needs to write in its folder") from None  # fmt: skip
+        deadline = time.monotonic() + self.wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() < deadline:
+                    time.sleep(0.1)
+                    continue
+                holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
+                os.close(fd)
+                waited = f" after waiting {self.wait:g} s" if self.wait else ""
+                raise RunLocked(f"another {self.what} holds {self.path} (pid {holder}){waited}; not starting") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._fd = fd
@@ -62,12 +79,19 @@ def recent_runs(db: sqlite_utils.Database, limit: int = 10) -> list[dict[str, An
 
 
 def lock_is_held(db_path: str | Path) -> bool:
-    """True while a talentwatch command holds the database's run lock."""
+    """True while a talentwatch command holds the database's run lock (read without creating the lock file,
+    which a read-only directory would refuse)."""
     try:
-        with RunLock(db_path):
-            return False
-    except RunLocked:
+        fd = os.open(f"{db_path}.lock", os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
         return True
+    finally:
+        os.close(fd)  # closing it releases a lock it took
+    return False
 
 
 def finish_run(db: sqlite_utils.Database, run_id: int, status: str, stats: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlite_utils
 
+from store.clean import clean_text
 from store.pages import utcnow
 
 # A source whose next check falls within this margin of the run's start is due: cron starts runs a few
@@ -89,7 +90,7 @@ def record_source_fetch(
             "id": source_id,
             "last_checked": now,
             "last_status": status,
-            "last_error": error[:1000] if error else None,
+            "last_error": clean_text(error[:1000]) if error else None,
             "failures": failures + 1 if error else 0,
             "last_visit_new": None if error else new_items,
         }

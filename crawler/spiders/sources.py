@@ -35,7 +35,7 @@ from twisted.python.failure import Failure
 from config import Settings, Source, SourcesConfig, load_sources
 from crawler.items import PageItem, SourceValidators, SourceVisit
 from crawler.middlewares import Refused
-from crawler.urls import canonical_url
+from crawler.urls import canonical_url, redacted
 from store import open_db
 from store.pages import stored_among
 
@@ -115,6 +115,8 @@ def not_fetchable(url: str) -> str | None:
         return f"malformed ({exc})"
     if parts.scheme not in ("http", "https"):
         return f"not http or https ({parts.scheme or 'no scheme'})"
+    if parts.username is not None or parts.password is not None:
+        return "carrying credentials (user:password@)"  # they would be stored and shown with the URL
     return None if host else "no host"
 
 
@@ -245,7 +247,7 @@ class SourcesSpider(scrapy.Spider):
         URLLENGTH_LIMIT)."""
         reason = not_fetchable(url)
         if reason:
-            self._problem(visit, f"links skipped, {reason.split(' (')[0]}", url[:200], "links_skipped")
+            self._problem(visit, f"links skipped, {reason.split(' (')[0]}", redacted(url)[:200], "links_skipped")
             return True
         limit = self.crawler.settings.getint("URLLENGTH_LIMIT", 2083)
         if len(url) > limit:
