@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import reprlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,7 +125,7 @@ class Entity:
 
 def _flag(value: Any, file: Path, key: str) -> bool:
     if not isinstance(value, bool):
-        raise ConfigError(file, key, f"must be true or false (got {value!r})")
+        raise ConfigError(file, key, f"must be true or false (got {_shown(value)})")
     return value
 
 
@@ -135,12 +136,76 @@ def _read_yaml(path: Path) -> Any:
         raise ConfigError(path, "", "file not found") from None
     except OSError as exc:
         raise ConfigError(path, "", f"cannot read: {exc.strerror}") from None
+    loader = yaml.SafeLoader(text)
     try:
-        return yaml.safe_load(text)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        size = _expanded_size(node)
+        if size is None:
+            raise ConfigError(path, "", "invalid YAML: an alias refers to the node that contains it")
+        if size > MAX_YAML_NODES:
+            raise ConfigError(path, "", f"has more than {MAX_YAML_NODES:,} values once its aliases are expanded; "
+                              "a configuration file never needs that many")  # fmt: skip
+        return loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else ""
         raise ConfigError(path, where, f"invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    except RecursionError:
+        raise ConfigError(path, "", "invalid YAML: nested too deeply") from None
+    finally:
+        loader.dispose()
+
+
+# A YAML alias costs one line and can stand for a whole tree: ten nested aliases of ten make ten billion
+# values to validate. No configuration file comes near this many once expanded.
+MAX_YAML_NODES = 100_000
+
+
+def _expanded_size(root: yaml.Node) -> int | None:
+    """How many values the document holds with every alias expanded, counted without expanding them (each
+    node's size computed once), capped just above MAX_YAML_NODES; None if an alias refers to its own
+    ancestor. Iterative: a deeply nested document must not exhaust Python's stack here."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        children = _children(node)
+        if children_done:
+            open_nodes.discard(id(node))
+            sizes[id(node)] = min(MAX_YAML_NODES + 1, 1 + sum(sizes[id(c)] for c in children))
+            continue
+        if id(node) in sizes:
+            continue
+        open_nodes.add(id(node))
+        stack.append((node, True))
+        for child in children:
+            if id(child) in open_nodes:
+                return None
+            if id(child) not in sizes:
+                stack.append((child, False))
+    return sizes[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _shown(value: Any) -> str:
+    """A value as an error message shows it: short, whatever the file holds."""
+    return _SHORT_REPR.repr(value)
+
+
+_SHORT_REPR = reprlib.Repr()  # keyword arguments only from Python 3.12
+_SHORT_REPR.maxstring = _SHORT_REPR.maxother = 80
+_SHORT_REPR.maxlist = _SHORT_REPR.maxdict = 4
+_SHORT_REPR.maxlevel = 2
 
 
 def _mapping(value: Any, file: Path, key: str) -> dict:
@@ -168,10 +233,10 @@ def _parse_source(raw: Any, file: Path, key: str) -> Source:
         raise ConfigError(file, f"{key}.{sorted(unknown)[0]}", "unknown key")
     sid = _string(raw.get("id"), file, f"{key}.id")
     if not SOURCE_ID.match(sid):
-        raise ConfigError(file, f"{key}.id", f"must match [a-z0-9-]+ (got {sid!r})")
+        raise ConfigError(file, f"{key}.id", f"must match [a-z0-9-]+ (got {_shown(sid)})")
     kind = _string(raw.get("kind"), file, f"{key}.kind")
     if kind not in SOURCE_KINDS:
-        raise ConfigError(file, f"{key}.kind", f"must be one of {', '.join(SOURCE_KINDS)} (got {kind!r})")
+        raise ConfigError(file, f"{key}.kind", f"must be one of {', '.join(SOURCE_KINDS)} (got {_shown(kind)})")
     url = _string(raw.get("url"), file, f"{key}.url")
     parts = urlsplit(url)
     if "@" in parts.netloc:
@@ -179,12 +244,12 @@ def _parse_source(raw: Any, file: Path, key: str) -> Source:
         raise ConfigError(file, f"{key}.url", "must not carry a user name or password (user:password@host): "
                           "talentwatch would store and show them with every page of the source")  # fmt: skip
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(file, f"{key}.url", f"must be an http or https URL (got {url!r})")
+        raise ConfigError(file, f"{key}.url", f"must be an http or https URL (got {_shown(url)})")
     if len(url) > MAX_URL_LENGTH:
         raise ConfigError(file, f"{key}.url", f"is {len(url)} characters long; the crawler's limit is {MAX_URL_LENGTH}")
     lang = _string(raw.get("lang"), file, f"{key}.lang", required=False)
     if lang is not None and lang not in LANGS:
-        raise ConfigError(file, f"{key}.lang", f"must be one of {', '.join(LANGS)} (got {lang!r})")
+        raise ConfigError(file, f"{key}.lang", f"must be one of {', '.join(LANGS)} (got {_shown(lang)})")
     links = _string(raw.get("links"), file, f"{key}.links", required=kind == "listing")
     nxt = _string(raw.get("next"), file, f"{key}.next", required=False)
     if kind != "listing" and (links or nxt):
@@ -199,9 +264,9 @@ def _seconds(value: Any, file: Path, key: str) -> float:
     if isinstance(value, (int, float)):
         seconds = float(value)
     else:
-        m = DURATION.match(str(value))
+        m = DURATION.match(value) if isinstance(value, str) else None
         if not m:
-            raise ConfigError(file, key, f"must be a duration (seconds, or like 30m, 1h, 2d), got {value!r}")
+            raise ConfigError(file, key, f"must be a duration (seconds, or like 30m, 1h, 2d), got {_shown(value)}")
         seconds = float(m.group(1)) * DURATION_UNITS[m.group(2)]
     if seconds < 0:
         raise ConfigError(file, key, "must be >= 0")
@@ -230,7 +295,7 @@ def _parse_settings(raw: Any, file: Path, base: Settings) -> Settings:
                     ipaddress.ip_network(net, strict=False)
                 except ValueError:
                     raise ConfigError(
-                        file, f"settings.allow_private[{i}]", f"not an address or network: {net!r}"
+                        file, f"settings.allow_private[{i}]", f"not an address or network: {_shown(net)}"
                     ) from None
             values["allow_private"] = tuple(allow)
         else:
@@ -324,7 +389,7 @@ def load_entities(path: str | Path | None = None) -> tuple[list[Entity], list[st
         name = _string(raw.get("name"), path, f"{key}.name")
         kind = _string(raw.get("kind"), path, f"{key}.kind")
         if kind not in ENTITY_KINDS:
-            raise ConfigError(path, f"{key}.kind", f"must be one of {', '.join(ENTITY_KINDS)} (got {kind!r})")
+            raise ConfigError(path, f"{key}.kind", f"must be one of {', '.join(ENTITY_KINDS)} (got {_shown(kind)})")
         lists = {}
         for list_key in ("aliases", "aliases_ci"):
             values = raw.get(list_key) or []
