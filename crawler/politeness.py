@@ -26,7 +26,7 @@ from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 from twisted.internet.task import deferLater
 
-from crawler.middlewares import Refused
+from crawler.middlewares import AddressRefused, Refused, refuse
 from store import open_db
 from store.robots import cached_robots, save_robots
 
@@ -48,6 +48,11 @@ class Unavailable(RobotParser):
 
     def crawl_delay(self, user_agent: str | bytes) -> float | None:
         return None
+
+
+class RefusedHost(Unavailable):
+    """The robots.txt of a host name whose addresses are all forbidden: every request to the host is refused
+    as its robots.txt request was, a refusal (the next run refuses it too), not a host that is down."""
 
 
 def unavailable(status: int) -> bool:
@@ -127,7 +132,9 @@ class PoliteRobotsMiddleware(RobotsTxtMiddleware):
         )  # fmt: skip
         try:
             response = await self.crawler.engine.download_async(robots_request)
-        except Exception as exc:  # DNS failure, refused, timeout, refused by the address guard
+        except AddressRefused as exc:  # counted and logged as the robots.txt request's refusal
+            return RefusedHost(exc.reason)
+        except Exception as exc:  # DNS failure, connection refused, timeout
             reason = f"robots.txt of {origin} unreachable ({type(exc).__name__}: {exc})"
             logger.warning("%s: host treated as disallowed for this run", reason)
             self._stats.inc_value("talentwatch/robots_unavailable")
@@ -156,6 +163,8 @@ class PoliteRobotsMiddleware(RobotsTxtMiddleware):
             pending.callback(parser)
 
     def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
+        if isinstance(rp, RefusedHost):
+            refuse(self._stats, request.url, rp.reason, AddressRefused)
         if isinstance(rp, Unavailable):
             self._stats.inc_value("robotstxt/forbidden")
             raise IgnoreRequest(f"{rp.reason}: not fetched")  # transient: tried again next run

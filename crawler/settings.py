@@ -35,14 +35,18 @@ FEED_EXPORT_ENCODING = "utf-8"
 DOWNLOADER_MIDDLEWARES = {
     # A redirect hop is paced as a request to its own host, not to the host that redirected.
     "crawler.politeness.RedirectSlot": 40,
-    # Before robots.txt and everything else, so no request of any kind reaches a forbidden address.
+    # Before robots.txt and everything else, so no request of any kind reaches a forbidden scheme or IP literal.
     "crawler.middlewares.PrivateAddressGuard": 50,
     # RFC 9309 robots.txt (5xx = disallowed, cached a day, Crawl-delay) and Retry-After, in place of Scrapy's
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.politeness.PoliteRobotsMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.politeness.RetryAfterMiddleware": 550,
+    # A host name the resolver refused is reported as refused, before the retry middleware would retry it.
+    "crawler.middlewares.ResolverRefusal": 560,
 }
+# Host names are checked on the addresses they resolve to, as the connection is made (crawler.resolver).
+TWISTED_DNS_RESOLVER = "crawler.resolver.AddressGuardResolver"
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
     "scrapy.extensions.remote_control.RemoteControl": None,

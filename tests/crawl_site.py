@@ -91,12 +91,12 @@ class Servers:
     def __init__(self) -> None:
         self.started: list = []
 
-    def new(self, host: str = "127.0.0.1"):  # noqa: ANN201 - a pytest_httpserver.HTTPServer
+    def new(self, host: str = "127.0.0.1", port: int = 0):  # noqa: ANN201 - a pytest_httpserver.HTTPServer
         """A server on `host`: Scrapy's per-host slots are per host name, not per port, so a test about
-        two hosts needs two loopback addresses (and allow_private covering both)."""
+        two hosts needs two loopback addresses (and allow_private covering both). `port` 0: any free one."""
         from pytest_httpserver import HTTPServer
 
-        server = HTTPServer(host=host, port=0, threaded=True)
+        server = HTTPServer(host=host, port=port, threaded=True)
         server.start()
         self.started.append(server)
         return server
