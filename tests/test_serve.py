@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import socket
+import sqlite3
 import subprocess
 import time
 import urllib.error
@@ -12,6 +14,7 @@ import urllib.request
 
 import pytest
 
+from config.plugins.talentwatch_limits import MAX_RESPONSE_BYTES, MIB, CappedSend, ResultTooLarge, bounded_rows
 from store import open_db
 from tests.conftest import BIN, ROOT
 
@@ -57,6 +60,9 @@ def test_serve_answers_with_metadata_and_without_download(tmp_path):
         status, body = get(f"{base}/-/settings.json")
         settings = json.loads(body)
         assert settings["allow_download"] is False and settings["sql_time_limit_ms"] == 3000
+        assert settings["max_csv_mb"] == MAX_RESPONSE_BYTES // MIB
+        plugins = {p["name"]: p["hooks"] for p in json.loads(get(f"{base}/-/plugins.json")[1])}
+        assert {"prepare_connection", "asgi_wrapper"} <= set(plugins["talentwatch_limits.py"])
         status, body = get(f"{base}/tw/timeline.json")
         assert status == 200
         status, body = get(f"{base}/tw/initiative_timeline.json?initiative=US+Tech+Force")
@@ -181,3 +187,47 @@ def test_every_canned_query_answers_on_the_demo_database(demo_db, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_rows_past_the_budget_of_one_query_are_refused():
+    conn = sqlite3.connect(":memory:")
+    conn.row_factory = bounded_rows(sqlite3.Row, budget=1000)
+    three = "SELECT printf('%.*c', 300, 'x') AS x FROM (SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3)"
+    assert [len(r["x"]) for r in conn.execute(three)] == [300, 300, 300]
+    assert [len(r["x"]) for r in conn.execute(three)] == [300, 300, 300]  # the budget is per query
+    with pytest.raises(ResultTooLarge, match="larger than"):
+        conn.execute(three + " UNION ALL SELECT printf('%.*c', 300, 'y')").fetchall()
+
+
+def sent_through_cap(messages: list[dict], cap: int) -> list[dict]:
+    sent: list[dict] = []
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    async def refuse(real_send, size: int) -> None:  # noqa: ANN001
+        await real_send({"type": "http.response.start", "status": 400, "headers": []})
+        await real_send({"type": "http.response.body", "body": f"refused {size}".encode()})
+
+    async def run() -> None:
+        capped = CappedSend(send, cap, refuse)
+        for message in messages:
+            await capped(message)
+
+    asyncio.run(run())
+    return sent
+
+
+def test_a_response_over_the_cap_is_refused_and_a_stream_cut():
+    start = {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]}
+    whole = sent_through_cap([start, {"type": "http.response.body", "body": b"x" * 101}], cap=100)
+    assert [m.get("status") for m in whole] == [400, None] and whole[1]["body"] == b"refused 101"
+    announced = dict(start, headers=[(b"Content-Length", b"500")])
+    first = {"type": "http.response.body", "body": b"x" * 10, "more_body": True}
+    assert sent_through_cap([announced, first], cap=100)[0]["status"] == 400
+    chunk = {"type": "http.response.body", "body": b"x" * 40, "more_body": True}
+    stream = sent_through_cap([start, chunk, chunk, chunk, chunk, {"type": "http.response.body", "body": b""}], 100)
+    assert stream[0]["status"] == 200 and sum(len(m.get("body", b"")) for m in stream[1:3]) == 80
+    assert b"cut at" in stream[3]["body"] and stream[3]["more_body"] is False and len(stream) == 4
+    fits = sent_through_cap([start, {"type": "http.response.body", "body": b"x" * 100}], cap=100)
+    assert fits[0]["status"] == 200 and fits[1]["body"] == b"x" * 100
