@@ -671,7 +671,7 @@ def serve(obj: dict, database: str | None, port: int, host: str) -> None:
     Example:
       talentwatch serve demo.db --port 8001
     """
-    from config.plugins.talentwatch_limits import MAX_RESPONSE_BYTES, MIB  # imports Datasette: here only
+    from crawler.datasette_plugins.talentwatch_limits import MAX_RESPONSE_BYTES, MIB  # imports Datasette: here only
 
     database = database or obj["db"]
     if not Path(database).exists():
@@ -686,7 +686,7 @@ def serve(obj: dict, database: str | None, port: int, host: str) -> None:
             sys.executable, "-m", "datasette", "serve", *(["-i"] if read_only else []), database,
             "--host", host, "--port", str(port),
             "--metadata", str(metadata), "--template-dir", str(packaged_path("templates")),
-            "--plugins-dir", str(packaged_path("plugins")),
+            "--plugins-dir", str(Path(__file__).with_name("datasette_plugins")),
             "--setting", "allow_download", "off", "--setting", "sql_time_limit_ms", "3000",
             "--setting", "max_csv_mb", str(MAX_RESPONSE_BYTES // MIB),
         ]  # fmt: skip

@@ -14,7 +14,13 @@ import urllib.request
 
 import pytest
 
-from config.plugins.talentwatch_limits import MAX_RESPONSE_BYTES, MIB, CappedSend, ResultTooLarge, bounded_rows
+from crawler.datasette_plugins.talentwatch_limits import (
+    MAX_RESPONSE_BYTES,
+    MIB,
+    CappedSend,
+    ResultTooLarge,
+    bounded_rows,
+)
 from store import open_db
 from tests.conftest import BIN, ROOT
 
@@ -231,3 +237,19 @@ def test_a_response_over_the_cap_is_refused_and_a_stream_cut():
     assert b"cut at" in stream[3]["body"] and stream[3]["more_body"] is False and len(stream) == 4
     fits = sent_through_cap([start, {"type": "http.response.body", "body": b"x" * 100}], cap=100)
     assert fits[0]["status"] == 200 and fits[1]["body"] == b"x" * 100
+
+
+def test_printf_on_served_connections_is_sqlites_own_below_the_length_limit():
+    import sqlite3
+
+    from crawler.datasette_plugins.talentwatch_limits import prepare_connection
+
+    served, plain = sqlite3.connect(":memory:"), sqlite3.connect(":memory:")
+    prepare_connection(served)
+    for expression in ("printf('%d items, %.2f, %-5s|%%', 3, 2.5, 'ab')", "format('%*d', 6, 42)",
+                       "printf('%s and %s', 'a')", "length(printf('%.*c', 1000, 'x'))", "printf('%,d', 1234567)"):  # fmt: skip
+        sql = f"SELECT {expression}"
+        assert served.execute(sql).fetchone() == plain.execute(sql).fetchone(), expression
+    # over the length limit: NULL, as SQLite answers, but without looping over the precision first
+    for expression in ("printf('%.*c', 2147483647, 'x')", "printf('%2000000000c', 'x')", "format('%.*s', 9e8, 'x')"):
+        assert served.execute(f"SELECT {expression}").fetchone() == (None,), expression

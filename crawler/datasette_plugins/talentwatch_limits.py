@@ -21,7 +21,9 @@ Each refusal is Datasette's own error page or JSON ({"ok": false, "error": ...})
 
 from __future__ import annotations
 
+import re
 import sqlite3
+import threading
 import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -51,10 +53,48 @@ class ResultTooLarge(sqlite3.OperationalError):
 
 @hookimpl
 def prepare_connection(conn: sqlite3.Connection) -> None:
+    # printf's width or precision is one loop inside one instruction, which neither the length limit (the
+    # value is refused only once built) nor the time limit interrupts: '%.*c' with 2**31 runs 5 s of CPU.
+    for name in ("printf", "format"):
+        conn.create_function(name, -1, guarded_printf, deterministic=True)
     conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
     conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, MAX_SQL_CHARS)
     conn.execute(f"PRAGMA hard_heap_limit = {MAX_SQLITE_HEAP_BYTES}")  # process-wide; only ever lowered
     conn.row_factory = bounded_rows(conn.row_factory, MAX_RESULT_BYTES)
+
+
+# One conversion of SQLite's printf: flags, width and precision (a number or * for the next argument), type.
+PRINTF_CONVERSION = re.compile(r"%[-+ 0#,!]*(\*|\d+)?(?:\.(\*|\d*))?l{0,2}([a-zA-Z%])")
+_plain = threading.local()
+
+
+def guarded_printf(fmt: Any, *args: Any) -> Any:
+    """SQLite's own printf (run on a private in-memory connection), or NULL without running it when a width
+    or precision is over MAX_VALUE_BYTES: NULL is what SQLite's printf gives for a result over the length
+    limit, after building it, which is what takes the time."""
+    if isinstance(fmt, str):
+        position = 0
+        for match in PRINTF_CONVERSION.finditer(fmt):
+            for part in match.group(1, 2):
+                if part == "*":
+                    amount = args[position] if position < len(args) else 0
+                    position += 1
+                else:
+                    amount = part or 0
+                try:
+                    amount = abs(int(amount))
+                except (TypeError, ValueError):
+                    amount = 0  # SQLite reads a text or NULL argument as 0
+                if amount > MAX_VALUE_BYTES:
+                    return None
+            if match.group(3) != "%":
+                position += 1
+    conn = getattr(_plain, "conn", None)
+    if conn is None:
+        conn = _plain.conn = sqlite3.connect(":memory:")
+        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+    placeholders = ", ".join("?" * (1 + len(args)))
+    return conn.execute(f"SELECT printf({placeholders})", (fmt, *args)).fetchone()[0]
 
 
 def bounded_rows(make_row: Callable[[sqlite3.Cursor, tuple], Any] | None, budget: int) -> Callable:
