@@ -136,7 +136,7 @@ def _read_yaml(path: Path) -> Any:
         raise ConfigError(path, "", "file not found") from None
     except OSError as exc:
         raise ConfigError(path, "", f"cannot read: {exc.strerror}") from None
-    loader = yaml.SafeLoader(text)
+    loader = YAML_LOADER(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -157,6 +157,10 @@ def _read_yaml(path: Path) -> Any:
     finally:
         loader.dispose()
 
+
+# libyaml's parser when PyYAML was built with it: fifty times faster on a large file, and it refuses nesting
+# over 1,000 levels itself.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # A YAML alias costs one line and can stand for a whole tree: ten nested aliases of ten make ten billion
 # values to validate. No configuration file comes near this many once expanded.

@@ -46,5 +46,6 @@ def test_26_hostile_configuration_values(tmp_path, record):
         assert len(lines) == 1 and lines[0].startswith("Error: "), (name, result.stderr[-500:])
         assert len(lines[0]) < 400, (name, lines[0][:500])
         assert peak < 500, (name, peak)
-    assert "nested too deeply" in results["nested 50,000 deep"][0].stderr
+    nested = results["nested 50,000 deep"][0].stderr
+    assert "nested too deeply" in nested or "nesting depth" in nested, nested
     assert "aliases are expanded" in results["alias bomb in a duration"][0].stderr
