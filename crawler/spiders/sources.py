@@ -49,6 +49,39 @@ ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 BENIGN_FEED_PROBLEMS = (feedparser.exceptions.CharacterEncodingOverride, feedparser.exceptions.NonXMLContentType)
 
 
+def feed_headers(response) -> dict[str, str]:  # noqa: ANN001
+    """The response headers feedparser reads: its encoding detection (RFC 7303: a charset in Content-Type
+    wins) and its bozo flags only mean what they say when it sees the real Content-Type."""
+    headers = {"content-location": response.url}
+    for name in ("Content-Type", "ETag", "Last-Modified"):
+        value = response.headers.get(name)
+        if value:
+            headers[name.lower()] = value.decode("latin-1")
+    return headers
+
+
+def is_http_url(value: Any) -> bool:
+    return isinstance(value, str) and value.lower().startswith(("http://", "https://"))
+
+
+def entry_url(entry: Any) -> str | None:
+    """An entry's article URL: its link, else its id when that is an http(s) URL (a GUID permalink, an
+    RDF item's rdf:about, an Atom id), else None. feedparser puts an id it took for the link in `link`
+    (guidislink): a link made of a non-URL id (urn:uuid:..., tag:...) names no article."""
+    link = entry.get("link")
+    if link and not (entry.get("guidislink") and not is_http_url(link)):
+        return link
+    guid = entry.get("id")
+    return guid if is_http_url(guid) else None
+
+
+def entry_page_url(feed_url: str, entry: Any, kept: dict[str, Any]) -> str:
+    """Where a feed entry without an article is stored: the feed's URL with a fragment naming the entry, by
+    its id or, without one, by a hash of what it says."""
+    key = entry.get("id") or "\x1f".join(str(kept.get(k) or "") for k in ("title", "summary", "published"))
+    return f"{feed_url}#entry-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:16]}"
+
+
 def _iso(parsed_time: Any) -> str | None:
     """feedparser's UTC struct_time as ISO 8601."""
     if not parsed_time:
@@ -391,31 +424,56 @@ class SourcesSpider(scrapy.Spider):
         if refused:
             self._refuse(visit, "feed", refused)
             return
-        parsed = feedparser.parse(response.body, response_headers={"content-location": response.url})
-        if not parsed.entries and (parsed.bozo or not parsed.version):
+        parsed = feedparser.parse(response.body, response_headers=feed_headers(response))
+        benign = not parsed.bozo or isinstance(parsed.bozo_exception, BENIGN_FEED_PROBLEMS)
+        if not parsed.entries and not (parsed.version and benign):
+            # a well-formed feed with no entries (a search feed without hits today) is a healthy visit
             self._refuse(visit, "feed", str(getattr(parsed, "bozo_exception", None) or "no feed entries"))
             return
-        if parsed.bozo and not isinstance(parsed.bozo_exception, BENIGN_FEED_PROBLEMS):
+        if not benign:
             # Broken XML (a truncated feed, say): keep the entries feedparser could read, but the source failed
             # this time, and its validators are not saved so that the next visit reads it whole.
             visit.error = (
                 f"feed is not well-formed: {parsed.bozo_exception} ({len(parsed.entries)} entries read anyway)"[:500]
             )
             visit.validators = {}
-        urls, entries = [], []
+        feed_url = requested_url(response.request)
+        urls, entries, linkless = [], [], []
         for entry in parsed.entries:
-            link = entry.get("link")
-            if not link:
-                continue
-            urls.append(joined(response, link))
-            entries.append(
-                {
-                    "title": (entry.get("title") or "")[:MAX_TITLE] or None,
-                    "summary": entry.get("summary"),
-                    "published": _iso(entry.get("published_parsed") or entry.get("updated_parsed")),
-                }
-            )
+            kept = {
+                "title": (entry.get("title") or "")[:MAX_TITLE] or None,
+                "summary": entry.get("summary"),
+                "published": _iso(entry.get("published_parsed") or entry.get("updated_parsed")),
+            }
+            url = entry_url(entry)
+            if url:
+                urls.append(joined(response, url))
+                entries.append(kept)
+            elif kept["title"] or kept["summary"]:
+                linkless.append((entry, kept))
+            else:
+                self._problem(visit, "entries skipped, no link, title or summary", f"entry {entry.get('id') or '?'} "
+                              f"of {feed_url}", "entries_skipped")  # fmt: skip
+        yield from self._entry_pages(visit, feed_url, linkless)
         yield from self._article_requests(visit, urls, "feed", entries)
+
+    def _entry_pages(
+        self, visit: Visit, feed_url: str, linkless: list[tuple[Any, dict[str, Any]]]
+    ) -> Iterator[PageItem]:
+        """Entries that name no article (a title and a description, a media item) are kept as they are: a
+        feed-entry page keyed by the feed's URL and the entry's id (or its content), so it is stored once."""
+        pages = {entry_page_url(feed_url, entry, kept): kept for entry, kept in linkless}
+        stored = stored_among(self.db, list(pages))
+        for url, kept in pages.items():
+            visit.links += 1
+            if url in stored or url in self.requested:
+                self.crawler.stats.inc_value("talentwatch/articles_already_stored")
+                continue
+            self.requested.add(url)
+            self.crawler.stats.inc_value("talentwatch/entries_without_link")
+            visit.new += 1
+            yield PageItem(url=url, canonical_url=url, source_id=visit.source.id, via="feed-entry", status=None,
+                           feed_entry=kept, note="the feed entry names no article: feed entry kept")  # fmt: skip
 
     def parse_sitemap(self, response, visit: Visit, depth: int = 0) -> Iterator[Any]:  # noqa: ANN001
         body = response.body
