@@ -490,3 +490,16 @@ def load_figure_rules(path: str | Path | None = None) -> dict[str, Any]:
 
     path = Path(path) if path else packaged_path("figures.yaml")
     return validate(FigureRules, _read_yaml(path), path)
+
+
+def load_compare_measures(path: str | Path | None = None) -> list[dict[str, Any]]:
+    """The measures initiatives are compared on (config/compare.yaml), in column order, validated."""
+    from config.rules import CompareFile, validate
+
+    path = Path(path) if path else packaged_path("compare.yaml")
+    measures = validate(CompareFile, _read_yaml(path), path)["measures"]
+    names = [m["name"] for m in measures]
+    duplicate = next((n for n in names if names.count(n) > 1), None)
+    if duplicate:
+        raise ConfigError(path, "measures", f"duplicate measure name {duplicate!r}")
+    return measures

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -106,6 +106,19 @@ class FigureRules(_Strict):
     headcount_measures: dict[str, Terms]
     hires_of: Terms
     salary_ceiling: dict[str, float]
+
+
+class Measure(_Strict):
+    """One column of the comparison of initiatives: the latest fact of `kind` counting one of `what`."""
+
+    name: str = Field(pattern=r"^[a-z][a-z_]*$")
+    title: str
+    kind: Literal["headcount", "count", "salary", "budget", "duration", "percent"]
+    what: list[str] = Field(min_length=1)
+
+
+class CompareFile(_Strict):
+    measures: list[Measure] = Field(min_length=1)
 
 
 def _error(path: Path, error: ValidationError) -> str:

@@ -660,6 +660,61 @@ def _write_output(output: str | None, write) -> int:  # noqa: ANN001
 
 
 @cli.command()
+@click.argument("names", nargs=-1)
+@click.option("--country", "countries", multiple=True, metavar="CC", help="Only initiatives of this country "
+              "(ISO code such as FR or US); repeatable.")  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice(["markdown", "csv", "json"]), default="markdown", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE atomically instead of stdout.")
+@click.pass_obj
+def compare(obj: dict, names: tuple[str, ...], countries: tuple[str, ...], fmt: str, output: str | None) -> None:
+    """Compare initiatives side by side: one row each (the named ones, by name or alias, or every initiative
+    with facts), the latest value of each measure with its date and outlets; a disputed value shows every
+    claim. Markdown is a report to paste into a document: the table, then its sources as footnotes.
+
+    \b
+    Examples:
+      talentwatch --db tw.db compare "US Tech Force" USDS EIG
+      talentwatch --db tw.db compare --country FR --format csv -o initiatives-fr.csv
+    """
+    from config import load_compare_measures, load_entities
+    from extract.normalize import slug
+    from store.comparison import compare_writer
+    from store.profiles import initiative_profiles, initiatives_with_facts
+
+    if not Path(obj["db"]).exists():
+        raise click.ClickException(f"database {obj['db']} does not exist (run `talentwatch run` first)")
+    measures = load_compare_measures()
+    entities, _ = load_entities()
+    db = open_db(obj["db"], read_only=not writable(obj["db"]))
+    known = dict(initiatives_with_facts(db))  # id -> name
+    chosen = [_initiative_with_facts(name, entities, known) for name in names] if names else list(known)
+    profiles = initiative_profiles(db, measures, list(dict.fromkeys(chosen)),
+                                   parents={slug(e.name): e.parent for e in entities if e.parent})  # fmt: skip
+    db.close()
+    if countries:
+        wanted = {c.upper() for c in countries}
+        profiles = [p for p in profiles if (p.country or "").upper() in wanted]
+    write = compare_writer(fmt)
+    _write_output(output, lambda out: write(profiles, measures, out))
+
+
+def _initiative_with_facts(name: str, entities, known: dict[str, str]) -> str:  # noqa: ANN001
+    """The id of the initiative `name` or one of its aliases names, among those with facts; a one-line error
+    with the closest names otherwise."""
+    import difflib
+
+    from extract.normalize import slug
+
+    wanted = slug(_initiative_name(name))
+    if wanted in known:
+        return wanted
+    names = sorted({*known.values(), *(a for e in entities if slug(e.name) in known for a in e.aliases)})
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+    hint = f" (closest: {', '.join(close)})" if close else ""
+    raise click.ClickException(f"no initiative with facts is called {name!r}{hint}")
+
+
+@cli.command()
 @click.argument("database", required=False, type=click.Path(dir_okay=False))
 @click.option("--port", type=int, default=8001, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
