@@ -19,7 +19,14 @@ from typing import Any
 
 import sqlite_utils
 
-from config import load_entities, load_entity_forms, load_figure_rules, load_language_rules, load_topics
+from config import (
+    load_compare_measures,
+    load_entities,
+    load_entity_forms,
+    load_figure_rules,
+    load_language_rules,
+    load_topics,
+)
 from extract import EXTRACTOR_VERSION, duplicates
 from extract.article import Resources, extract_documents
 from extract.nlp import Gazetteer, ModelMissing
@@ -28,6 +35,7 @@ from store.articles import mark_unprocessable, save_article
 from store.db import out_of_room
 from store.facts import DEFAULT_WINDOW_DAYS, consolidate
 from store.pages import pages_to_process
+from store.profile_table import save_profiles
 
 logger = logging.getLogger(__name__)
 
@@ -179,4 +187,14 @@ def process_pages(
         if progress:
             progress(len(batch))
     consolidated = consolidate(db, window_days=window_days, rebuild=reprocess)
+    if consolidated.get("groups") or reprocess or not db["profiles"].count:
+        _save_profiles(db)
     return {**stats, **{k: v for k, v in consolidated.items() if k != "groups"}}
+
+
+def _save_profiles(db: sqlite_utils.Database) -> int:
+    """Rebuild the initiative profiles Datasette shows, from the facts just consolidated."""
+    from extract.normalize import slug
+
+    entities, _ = load_entities()
+    return save_profiles(db, load_compare_measures(), {slug(e.name): e.parent for e in entities if e.parent})

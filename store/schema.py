@@ -357,14 +357,55 @@ ORDER BY date DESC, initiative
 """
 
 
+@migrations()
+def m008_initiative_profiles(db: sqlite_utils.Database) -> None:
+    """A profile per initiative, kept by `process` (issue 18): `profiles` and its `profile_values`."""
+    db["profiles"].create(
+        {
+            "initiative_id": str, "initiative": str, "country": str, "kind": str, "parent": str, "launched": str,
+            "status": str, "closed_on": str, "closure_url": str, "outlets": int, "last_reported": str,
+            "partner_names": str,
+        },
+        pk="initiative_id",
+    )  # fmt: skip
+    db["profile_values"].create(
+        {
+            "initiative_id": str, "measure": str, "title": str, "position": int, "fact_id": str, "label": str,
+            "date": str, "status": str, "outlets": int, "reported_by": str, "url": str, "value": float,
+            "unit": str, "months": float,
+        },
+        pk=("initiative_id", "measure"),
+        # no key to facts: a rebuild of the facts (process --reprocess) deletes them before the profiles follow
+        foreign_keys=[("initiative_id", "profiles", "initiative_id")],
+    )  # fmt: skip
+    # the profiles read an initiative's articles (outlets, partner companies) by its id
+    db.execute("CREATE INDEX IF NOT EXISTS idx_articles_initiative_id ON articles(initiative_id)")
+
+
+# The comparison of initiatives as Datasette shows it (with facets): one row per profile, one column per
+# measure of config/compare.yaml (tests/test_compare.py checks they are the same), each value with its date.
+COMPARE_MEASURES = ("hires", "staff", "term", "salary", "budget", "applications", "partners")
+COMPARISON_SQL = (
+    "CREATE VIEW comparison AS SELECT p.initiative, p.country, p.kind, p.status, p.closed_on, p.launched, "
+    + ", ".join(
+        f"max(CASE v.measure WHEN '{m}' THEN v.label || coalesce(' (' || v.date || ')', '') END) AS {m}"
+        for m in COMPARE_MEASURES
+    )
+    + ", p.partner_names, p.outlets, p.last_reported, p.parent, p.initiative_id"
+    " FROM profiles p LEFT JOIN profile_values v ON v.initiative_id = p.initiative_id"
+    " GROUP BY p.initiative_id ORDER BY p.initiative COLLATE NOCASE"
+)
+
+
 def ensure_db_shape(db: sqlite_utils.Database) -> None:
     """Idempotent: full-text search with triggers and the views, recreated only when missing or changed."""
     if not db["articles_fts"].exists():
         db["articles"].enable_fts(
             ["title", "text"], fts_version="FTS5", create_triggers=True, tokenize="unicode61 remove_diacritics 2"
         )
-    existing = db.execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = 'timeline'").fetchone()
-    if existing is None or existing[0].strip() != TIMELINE_SQL.strip():
-        with db.atomic():
-            db.execute("DROP VIEW IF EXISTS timeline")
-            db.execute(TIMELINE_SQL.strip())
+    for name, sql in (("timeline", TIMELINE_SQL.strip()), ("comparison", COMPARISON_SQL)):
+        existing = db.execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = ?", [name]).fetchone()
+        if existing is None or existing[0].strip() != sql:
+            with db.atomic():
+                db.execute(f"DROP VIEW IF EXISTS {name}")
+                db.execute(sql)

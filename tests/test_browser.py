@@ -147,3 +147,32 @@ def test_timeline_claims_and_chart_pages_in_chromium(served_demo, browser):
     errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, errors  # e.g. a script that could not load
     screenshot(browser, "figures_over_time")
+
+    # Compare initiatives: a row per initiative, faceted, and the profile one click from the timeline
+    browser.get(f"{served_demo}/demo/comparison")
+    wait.until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "table.rows-and-columns")))
+    assert browser.find_element(By.TAG_NAME, "h1").text.startswith("Compare initiatives")
+    headers, rows = table(browser)
+    assert {"initiative", "country", "kind", "status", "hires", "term", "salary"} <= set(headers)
+    force = next(row for row in rows if row[headers.index("initiative")] == "US Tech Force")
+    assert "1,000" in force[headers.index("hires")] and "2 years" in force[headers.index("term")]
+    assert force[headers.index("salary")].startswith("disputed")
+    assert browser.find_elements(By.CSS_SELECTOR, ".facet-info"), "facets by country and kind"
+    screenshot(browser, "compare_initiatives")
+    browser.get(f"{served_demo}/demo/initiative_timeline?initiative=US+Tech+Force")
+    wait.until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "table.rows-and-columns")))
+    browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns tbody tr td a[href*='initiative_profile']")[
+        0
+    ].click()
+    wait.until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "table.rows-and-columns")))
+    assert browser.find_element(By.TAG_NAME, "h1").text.startswith("Profile of one initiative")
+    headers, rows = table(browser)
+    assert {row[headers.index("measure")] for row in rows} >= {"Cohort or hires", "Term", "Salary"}
+    screenshot(browser, "initiative_profile")
+
+    browser.get(f"{served_demo}/-/dashboards/compare-initiatives")
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".vega-embed canvas, .vega-embed svg")) >= 2)
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Initiatives side by side"
+    errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
+    screenshot(browser, "compare_initiatives_chart")

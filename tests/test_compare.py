@@ -21,11 +21,32 @@ MEASURES = load_compare_measures()
 
 
 @pytest.fixture(scope="module")
-def profiles(resources):
+def profiles_db(resources):
     db = open_db(memory=True)
     build(db, resources)
+    return db
+
+
+@pytest.fixture(scope="module")
+def profiles(profiles_db):
+    db = profiles_db
     ids = ["us-tech-force", "entrepreneurs-d-interet-general", "united-states-digital-service"]
     return {p.initiative_id: p for p in initiative_profiles(db, MEASURES, ids, today=date(2026, 1, 1))}
+
+
+def test_process_keeps_the_profiles_datasette_shows(profiles_db):
+    from store.schema import COMPARE_MEASURES
+
+    assert list(COMPARE_MEASURES) == [m["name"] for m in MEASURES]  # the comparison view's columns
+    row = next(profiles_db.query("SELECT * FROM comparison WHERE initiative = 'US Tech Force'"))
+    assert "1,000" in row["hires"] and row["term"].startswith("2 years") and row["salary"].startswith("disputed")
+    assert row["staff"] is None and row["status"] == "active"
+    values = {v["measure"]: v for v in profiles_db.query(
+        "SELECT * FROM profile_values WHERE initiative_id = 'us-tech-force'")}  # fmt: skip
+    assert values["term"]["months"] == 24 and values["hires"]["value"] == 1000
+    assert profiles_db["profiles"].count == len(list(profiles_db.query(
+        "SELECT DISTINCT initiative_id FROM (SELECT initiative_id FROM facts UNION SELECT initiative_id FROM events)"
+        " WHERE initiative_id IS NOT NULL")))  # fmt: skip
 
 
 def test_a_profile_holds_the_agreed_values_and_every_claim_of_a_dispute(profiles):

@@ -102,6 +102,8 @@ CANNED = {
     "failing_sources": "",
     "search_articles": "?words=recrutement",
     "figures_over_time": "?kind=&initiative=",
+    "initiative_profile": "?initiative=US+Tech+Force",
+    "comparison": "",  # a view: the Compare initiatives page
 }
 
 
@@ -129,7 +131,7 @@ def test_every_canned_query_answers_on_the_demo_database(demo_db, tmp_path):
                 assert time.monotonic() < deadline and proc.poll() is None, "serve did not start"
                 time.sleep(0.3)
         _, body = get(f"{base}.json")
-        assert set(CANNED) <= {q["name"] for q in json.loads(body)["queries"]}
+        assert set(CANNED) - {"comparison"} <= {q["name"] for q in json.loads(body)["queries"]}
         rows = {}
         for name, args in CANNED.items():
             sep = "&" if args else "?"
@@ -140,6 +142,12 @@ def test_every_canned_query_answers_on_the_demo_database(demo_db, tmp_path):
         assert timeline and all(r["reported_by"] and r["outlets"] for r in timeline)
         assert any(r["kind"] == "salary" and r["status"] == "disputed" for r in timeline)
         assert all(r["mentions_markdown"].startswith("[mentions](") for r in timeline)
+        assert all(r["profile_markdown"] == "[profile](initiative_profile?initiative=US+Tech+Force)" for r in timeline)
+        profile = {r["measure"]: r for r in rows["initiative_profile"]}
+        assert "1,000" in profile["Cohort or hires"]["value"] and profile["Term"]["value"] == "2 years"
+        assert profile["Salary"]["agreement"] == "disputed" and profile["Salary"]["age_days"] > 0
+        assert profile["Term"]["fact_markdown"].startswith("[fact](facts/")
+        assert len(rows["comparison"]) >= 8 and {"FR", "US"} <= {r["country"] for r in rows["comparison"]}
         assert len(rows["new_since"]) > 100
         salary = [
             r for r in rows["headcounts_and_salaries"] if r["initiative"] == "US Tech Force" and r["kind"] == "salary"

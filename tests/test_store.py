@@ -73,6 +73,7 @@ def test_migrations_and_shape_are_idempotent(tmp_path):
         "m005_query_indexes",
         "m006_facts",
         "m007_relevance_reasons",
+        "m008_initiative_profiles",
     ]
     assert {"timeline"} <= set(again.view_names()) and "articles_fts" in again.table_names()
 
