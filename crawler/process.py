@@ -187,8 +187,9 @@ def process_pages(
         if progress:
             progress(len(batch))
     consolidated = consolidate(db, window_days=window_days, rebuild=reprocess)
-    if consolidated.get("groups") or reprocess or not db["profiles"].count:
-        _save_profiles(db)
+    # Every time, not only when facts changed: a run killed between the two leaves no stale profile behind,
+    # and a rebuild costs milliseconds (a few queries per initiative).
+    _save_profiles(db)
     return {**stats, **{k: v for k, v in consolidated.items() if k != "groups"}}
 
 

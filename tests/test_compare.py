@@ -49,6 +49,16 @@ def test_process_keeps_the_profiles_datasette_shows(profiles_db):
         " WHERE initiative_id IS NOT NULL")))  # fmt: skip
 
 
+def test_profiles_left_stale_by_a_killed_run_are_rebuilt_by_the_next_process(profiles_db, resources):
+    from crawler.process import process_pages
+
+    before = list(profiles_db.query("SELECT * FROM profile_values ORDER BY initiative_id, measure"))
+    with profiles_db.conn:  # as if a run had died after consolidating, before the profiles were saved
+        profiles_db.execute("DELETE FROM profile_values WHERE initiative_id = 'us-tech-force'")
+    process_pages(profiles_db, resources)  # nothing new to extract
+    assert list(profiles_db.query("SELECT * FROM profile_values ORDER BY initiative_id, measure")) == before
+
+
 def test_a_profile_holds_the_agreed_values_and_every_claim_of_a_dispute(profiles):
     force = profiles["us-tech-force"].measures
     assert force["hires"].status == "agreed" and "1,000" in force["hires"].label
