@@ -31,6 +31,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until_serving(proc: subprocess.Popen, url: str, timeout: float = 60) -> None:
+    """Poll `url` until the `talentwatch serve` process `proc` answers it; fail if it dies or never does."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            get(url)
+            return
+        except (urllib.error.URLError, ConnectionError):
+            assert time.monotonic() < deadline and proc.poll() is None, "serve did not start"
+            time.sleep(0.3)
+
+
 def get(url: str) -> tuple[int, bytes]:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
@@ -122,14 +134,7 @@ def test_every_canned_query_answers_on_the_demo_database(demo_db, tmp_path):
     )
     base = f"http://127.0.0.1:{port}/demo"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                get(f"{base}.json")
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert time.monotonic() < deadline and proc.poll() is None, "serve did not start"
-                time.sleep(0.3)
+        wait_until_serving(proc, f"{base}.json")
         _, body = get(f"{base}.json")
         assert set(CANNED) - {"comparison"} <= {q["name"] for q in json.loads(body)["queries"]}
         rows = {}

@@ -20,7 +20,7 @@ from store.articles import save_article
 from store.facts import consolidate
 from store.pages import pages_to_process, save_page
 from tests.conftest import BIN, talentwatch
-from tests.test_serve import free_port, get
+from tests.test_serve import free_port, get, wait_until_serving
 
 SCRIPT = '<script>alert("tw")</script>'
 WRITES = [
@@ -73,14 +73,7 @@ def test_10_datasette_and_export(demo_db, tmp_path, record):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                get(f"{base}/-/versions.json")
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert time.monotonic() < deadline and proc.poll() is None, "serve did not start"
-                time.sleep(0.3)
+        wait_until_serving(proc, f"{base}/-/versions.json")
 
         def sql(query: str) -> tuple[int, dict]:
             status, body = get(f"{base}/demo.json?sql={urllib.parse.quote(query)}")

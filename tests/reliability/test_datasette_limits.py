@@ -19,7 +19,7 @@ import pytest
 from crawler.datasette_plugins.talentwatch_limits import MAX_RESPONSE_BYTES
 from store import open_db
 from tests.conftest import BIN
-from tests.test_serve import free_port, get
+from tests.test_serve import free_port, wait_until_serving
 
 MIB = 1024 * 1024
 TIME_LIMIT_S = 3  # sql_time_limit_ms of `serve`
@@ -116,14 +116,7 @@ def test_19_heavy_queries_and_posts(tmp_path, record):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                get(f"{base}/-/versions.json")
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert time.monotonic() < deadline and proc.poll() is None, "serve did not start"
-                time.sleep(0.3)
+        wait_until_serving(proc, f"{base}/-/versions.json")
         for warm_up in ("/tw/timeline", "/tw/filler.json", query("select 1"), "/-/dashboards/figures-over-time"):
             assert fetch(base + warm_up)[0] == 200, warm_up
         idle = tree_peak_mib(proc.pid)
