@@ -7,6 +7,7 @@ from config.loader import (
     Settings,
     Source,
     SourcesConfig,
+    canonical_name,
     load_compare_measures,
     load_entities,
     load_entity_forms,
@@ -16,6 +17,7 @@ from config.loader import (
     load_topics,
     packaged_path,
 )
+from config.watches import Watch
 
 __all__ = [
     "ConfigError",
@@ -23,6 +25,8 @@ __all__ = [
     "Settings",
     "Source",
     "SourcesConfig",
+    "Watch",
+    "canonical_name",
     "load_compare_measures",
     "load_entities",
     "load_entity_forms",

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from config.watches import Watch, parse_watches
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 SOURCE_KINDS = ("feed", "sitemap", "listing", "page")
 ENTITY_KINDS = ("program", "agency", "company", "person", "place", "org")
@@ -97,6 +99,7 @@ class SourcesConfig:
     sources: tuple[Source, ...]
     settings: Settings
     files: tuple[str, ...] = field(default=())
+    watches: tuple[Watch, ...] = ()  # config/watches.py
 
     def select(self, ids: tuple[str, ...] | list[str] = ()) -> SourcesConfig:
         """Keep only the named sources; an unknown id is a configuration error."""
@@ -107,7 +110,7 @@ class SourcesConfig:
             if wanted not in known:
                 raise ConfigError(self.files[-1], "sources", f"no source with id {wanted!r}")
         chosen = tuple(s for s in self.sources if s.id in set(ids))
-        return SourcesConfig(chosen, self.settings, self.files)
+        return SourcesConfig(chosen, self.settings, self.files, self.watches)
 
 
 @dataclass(frozen=True)
@@ -340,14 +343,17 @@ def _parse_settings(raw: Any, file: Path, base: Settings) -> Settings:
     return Settings(**values)
 
 
-def _parse_sources_file(path: Path, base: Settings) -> tuple[list[Source] | None, Settings]:
+def _parse_sources_file(
+    path: Path, base: Settings
+) -> tuple[list[Source] | None, Settings, tuple[Watch, ...] | None]:
     data = _mapping(_read_yaml(path), path, "")
-    unknown = set(data) - {"sources", "settings"}
+    unknown = set(data) - {"sources", "settings", "watches"}
     if unknown:
-        raise ConfigError(path, sorted(unknown)[0], "unknown key (expected sources, settings)")
+        raise ConfigError(path, sorted(unknown)[0], "unknown key (expected sources, settings, watches)")
     settings = _parse_settings(data.get("settings"), path, base)
+    watches = parse_watches(data["watches"] or [], path) if "watches" in data else None
     if "sources" not in data:
-        return None, settings
+        return None, settings, watches
     raw_sources = data["sources"]
     if not isinstance(raw_sources, list):
         raise ConfigError(path, "sources", "must be a list")
@@ -358,21 +364,24 @@ def _parse_sources_file(path: Path, base: Settings) -> tuple[list[Source] | None
             raise ConfigError(path, f"sources[{i}].id", f"duplicate id {source.id!r}")
         seen.add(source.id)
         sources.append(source)
-    return sources, settings
+    return sources, settings, watches
 
 
 def load_sources(path: str | Path | None = None) -> SourcesConfig:
-    """Packaged sources.yaml, then the user's file (if any) on top."""
+    """Packaged sources.yaml, then the user's file (if any) on top: its sources and its watches replace the
+    packaged ones, its settings override them key by key."""
     default = packaged_path("sources.yaml")
-    sources, settings = _parse_sources_file(default, Settings())
+    sources, settings, watches = _parse_sources_file(default, Settings())
     files = [str(default)]
     if path is not None:
         user = Path(path)
-        user_sources, settings = _parse_sources_file(user, settings)
+        user_sources, settings, user_watches = _parse_sources_file(user, settings)
         if user_sources is not None:
             sources = user_sources
+        if user_watches is not None:
+            watches = user_watches
         files.append(str(user))
-    return SourcesConfig(tuple(sources or ()), settings, tuple(files))
+    return SourcesConfig(tuple(sources or ()), settings, tuple(files), watches or ())
 
 
 def load_entities(path: str | Path | None = None) -> tuple[list[Entity], list[str]]:
@@ -425,6 +434,15 @@ def load_entities(path: str | Path | None = None) -> tuple[list[Entity], list[st
     if not isinstance(ignore, list) or not all(isinstance(v, str) for v in ignore):
         raise ConfigError(path, "ignore", "must be a list of strings")
     return entities, list(ignore)
+
+
+def canonical_name(entities: list[Entity], name: str) -> str | None:
+    """The gazetteer name that `name` is, or one of whose aliases it is ("USDS", "EIG"); None if none."""
+    wanted = name.strip().casefold()
+    for entity in entities:
+        if wanted == entity.name.casefold() or wanted in (a.casefold() for a in (*entity.aliases, *entity.aliases_ci)):
+            return entity.name
+    return None
 
 
 def load_entity_forms(path: str | Path | None = None) -> dict[str, dict[str, dict[str, list[str]]]]:

@@ -121,18 +121,27 @@ class CompareFile(_Strict):
     measures: list[Measure] = Field(min_length=1)
 
 
-def _error(path: Path, error: ValidationError) -> str:
-    first = error.errors()[0]
-    key = ".".join(str(part) for part in first["loc"]) or "(file)"
-    return f"{key}: {first['msg']}"
+def _key(loc: tuple[int | str, ...], prefix: str = "") -> str:
+    """Where a value is, as the other messages write it: `watches[0].notify[1]`."""
+    key = prefix
+    for part in loc:
+        key += f"[{part}]" if isinstance(part, int) else f".{part}" if key else str(part)
+    return key or "(file)"
+
+
+def parse(model: type[BaseModel], data: Any, path: Path, prefix: str = "") -> BaseModel:
+    """`data` as `model`; a ConfigError naming the key (below `prefix`) otherwise. Messages never show the
+    value itself: it may be a secret (a notification URL)."""
+    from config.loader import ConfigError
+
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        reason = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(path, _key(first["loc"], prefix), reason) from None
 
 
 def validate(model: type[_Strict], data: Any, path: Path) -> dict[str, Any]:
     """The file's content as plain data once `model` accepts it; a ConfigError naming the key otherwise."""
-    from config.loader import ConfigError
-
-    try:
-        return model.model_validate(data).model_dump(by_alias=True)
-    except ValidationError as error:
-        key, _, reason = _error(path, error).partition(": ")
-        raise ConfigError(path, key, reason) from None
+    return parse(model, data, path).model_dump(by_alias=True)

@@ -504,14 +504,9 @@ def extract(lang: str | None, url: str | None, paths: tuple[str, ...]) -> None:
 
 def _initiative_name(name: str) -> str:
     """The canonical name of an initiative typed as any of its gazetteer aliases ("USDS", "EIG")."""
-    from config import load_entities
+    from config import canonical_name, load_entities
 
-    entities, _ = load_entities()
-    wanted = name.casefold()
-    for entity in entities:
-        if wanted == entity.name.casefold() or wanted in (a.casefold() for a in (*entity.aliases, *entity.aliases_ci)):
-            return entity.name
-    return name
+    return canonical_name(load_entities()[0], name) or name
 
 
 def _export_kind(kind: str) -> str:
@@ -592,7 +587,8 @@ def export(
         latest, cursor, advance = (
             store_export.latest_fact_seq, store_export.consumer_fact_cursor, store_export.advance_fact_cursor
         )  # fmt: skip
-        chosen = {k: filters[k] for k in ("since", "initiative", "kind")}
+        chosen = {"since": filters["since"], "initiatives": tuple(filter(None, [filters["initiative"]])),
+                  "kinds": tuple(filter(None, [filters["kind"]]))}  # fmt: skip
 
         def select(db, after: int, upto: int):  # noqa: ANN001, ANN202
             return store_export.iter_facts(db, store_export.FactFilter(after_seq=after, upto_seq=upto, **chosen))

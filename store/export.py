@@ -158,8 +158,8 @@ class FactFilter:
     after_seq: int = 0  # only what is new or changed after this (a consumer's fact cursor)
     upto_seq: int | None = None  # and up to this (the snapshot's newest)
     since: str | None = None  # ISO date: reported (last report) on or after it
-    initiative: str | None = None  # canonical name
-    kind: str | None = None  # a figure kind (facts) or an event type (events)
+    initiatives: tuple[str, ...] = ()  # canonical names; none: every initiative
+    kinds: tuple[str, ...] = ()  # figure kinds (facts) or event types (events); none: all
 
 
 def latest_fact_seq(db: sqlite_utils.Database) -> int:
@@ -168,20 +168,20 @@ def latest_fact_seq(db: sqlite_utils.Database) -> int:
     ).fetchone()[0]
 
 
-def _fact_where(f: FactFilter, kind_column: str) -> tuple[str, list[Any]]:
-    clauses, params = ["seq > ?"], [f.after_seq]
+def _fact_where(f: FactFilter, kind_column: str) -> tuple[str, dict[str, Any]]:
+    """The WHERE clause and its named parameters (`:after` is the cursor the change is computed against)."""
+    clauses, params = ["seq > :after"], {"after": f.after_seq}
     if f.upto_seq is not None:
-        clauses.append("seq <= ?")
-        params.append(f.upto_seq)
+        clauses.append("seq <= :upto")
+        params["upto"] = f.upto_seq
     if f.since:
-        clauses.append("last_reported >= ?")
-        params.append(f.since)
-    if f.initiative:
-        clauses.append("initiative = ? COLLATE NOCASE")
-        params.append(f.initiative)
-    if f.kind:
-        clauses.append(f"{kind_column} = ?")
-        params.append(f.kind)
+        clauses.append("last_reported >= :since")
+        params["since"] = f.since
+    for column, values, name in (("initiative COLLATE NOCASE", f.initiatives, "i"), (kind_column, f.kinds, "k")):
+        if values:
+            names = [f"{name}{n}" for n in range(len(values))]
+            clauses.append(f"{column} IN ({', '.join(':' + n for n in names)})")
+            params.update(zip(names, values, strict=True))
     return " AND ".join(clauses), params
 
 
@@ -191,18 +191,23 @@ def _outlets(value: str | None) -> list[str]:
 
 def iter_facts(db: sqlite_utils.Database, f: FactFilter | None = None) -> Iterator[dict[str, Any]]:
     """Facts (with their claims) and events, in the order they became new or last changed (`seq`), each as
-    one item: `item` says which. Run it inside a read transaction (`snapshot`)."""
+    one item: `item` says which. `change` is what changed since `after_seq` (the reader's cursor): new to
+    the reader, disputed since, or only a new outlet; so a fact that appeared and gained an outlet since is
+    new. Run it inside a read transaction (`snapshot`)."""
     f = f or FactFilter()
     where, params = _fact_where(f, "kind")
     facts = db.query(
-        "SELECT 'fact' AS item, seq, change, id, date, initiative, initiative_id, kind, what, label, status, value,"
-        " min, max, unit, currency, period, approx, outlets, reported_by, articles, claims, first_reported,"
-        f" last_reported, url, title, evidence, updated FROM facts WHERE {where} ORDER BY seq",
+        "SELECT 'fact' AS item, seq, CASE WHEN coalesce(first_seq, seq) > :after THEN 'new'"
+        " WHEN coalesce(disputed_seq, 0) > :after THEN 'disputed' ELSE 'new outlet' END AS change, id, date,"
+        " initiative, initiative_id, kind, what, label, status, value, min, max, unit, currency, period, approx,"
+        " outlets, reported_by, articles, claims, first_reported, last_reported, url, title, evidence, updated"
+        f" FROM facts WHERE {where} ORDER BY seq",
         params,
     )
     where, params = _fact_where(f, "type")
     events = db.query(
-        "SELECT 'event' AS item, seq, change, id, date, initiative, initiative_id, type AS kind, NULL AS what,"
+        "SELECT 'event' AS item, seq, CASE WHEN coalesce(first_seq, seq) > :after THEN 'new' ELSE 'new outlet' END"
+        " AS change, id, date, initiative, initiative_id, type AS kind, NULL AS what,"
         " detail AS label, CASE WHEN outlets > 1 THEN 'agreed' ELSE 'single' END AS status, outlets, reported_by,"
         " articles, first_reported, last_reported, url, title, sentence AS evidence, updated"
         f" FROM events WHERE {where} ORDER BY seq",

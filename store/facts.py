@@ -381,7 +381,7 @@ def _event(story: list[Report]) -> dict[str, Any]:
 FACT_COLUMNS = (
     "id", "initiative", "initiative_id", "kind", "what", "value", "min", "max", "unit", "currency", "period",
     "approx", "status", "outlets", "articles", "claims", "first_reported", "last_reported", "date", "label",
-    "reported_by", "evidence", "url", "title", "seq", "change", "found", "updated",
+    "reported_by", "evidence", "url", "title", "seq", "change", "found", "updated", "first_seq", "disputed_seq",
 )  # fmt: skip
 CLAIM_COLUMNS = (
     "id", "fact_id", "value", "min", "max", "unit", "period", "approx", "outlets", "articles", "first_reported",
@@ -389,7 +389,7 @@ CLAIM_COLUMNS = (
 )  # fmt: skip
 EVENT_COLUMNS = (
     "id", "initiative", "initiative_id", "type", "date", "detail", "outlets", "articles", "first_reported",
-    "last_reported", "reported_by", "sentence", "url", "title", "seq", "change", "found", "updated",
+    "last_reported", "reported_by", "sentence", "url", "title", "seq", "change", "found", "updated", "first_seq",
 )  # fmt: skip
 
 # The reports of a group: relevant originals only. An outlet the article does not name is its source.
@@ -453,15 +453,21 @@ def _write(
     previous: dict[str, dict[str, Any]], items: list[dict[str, Any]], batch: _Batch,
 ) -> dict[str, int]:  # fmt: skip
     counts = {"new": 0, "changed": 0}
+    # first_seq and disputed_seq keep when the item was new and when it last became disputed, which `seq`
+    # and `change` (its last change) forget: a consumer told before is told what changed since (export.py)
+    kept = ("seq", "change", "found", "updated", "first_seq", *(("disputed_seq",) if "claims" in keys else ()))
     for item in items:
         old = previous.get(item["id"])
         change = _change(old, item, keys)
         if change is None:
-            item.update(seq=old["seq"], change=old["change"], found=old["found"], updated=old["updated"])
-        else:
-            now = batch.now
-            item.update(seq=batch.next_seq(), change=change, found=old["found"] if old else now, updated=now)
-            counts["new" if change == "new" else "changed"] += 1
+            item.update({k: old[k] for k in kept})
+            continue
+        seq = batch.next_seq()
+        item.update(seq=seq, change=change, found=old["found"] if old else batch.now, updated=batch.now)
+        item["first_seq"] = seq if old is None else old["first_seq"]
+        if "claims" in keys:
+            item["disputed_seq"] = seq if change == "disputed" else (old or {}).get("disputed_seq") or 0
+        counts["new" if change == "new" else "changed"] += 1
     db.conn.executemany(_upsert(table, columns), [tuple(i[c] for c in columns) for i in items])
     return counts
 
@@ -502,7 +508,7 @@ def _rebuild_facts(db: sqlite_utils.Database, initiative_id: str, kind: str, win
     previous = {
         r["id"]: r
         for r in db.query(
-            "SELECT id, outlets, status, claims, seq, change, found, updated FROM facts"
+            "SELECT id, outlets, status, claims, seq, change, found, updated, first_seq, disputed_seq FROM facts"
             " WHERE initiative_id = ? AND kind = ?",
             [initiative_id, kind],
         )
@@ -532,7 +538,7 @@ def _rebuild_events(db: sqlite_utils.Database, initiative_id: str, kind: str, wi
     previous = {
         r["id"]: r
         for r in db.query(
-            "SELECT id, outlets, seq, change, found, updated FROM events WHERE initiative_id = ? AND type = ?",
+            "SELECT id, outlets, seq, change, found, updated, first_seq FROM events WHERE initiative_id = ? AND type = ?",
             [initiative_id, kind],
         )
     }

@@ -382,6 +382,31 @@ def m008_initiative_profiles(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_articles_initiative_id ON articles(initiative_id)")
 
 
+@migrations()
+def m009_watches(db: sqlite_utils.Database) -> None:
+    """Alerts (issue 19): when each fact became new or disputed, so that what a reader is told is what
+    changed since *their* cursor; and each watch target's delivery state."""
+    # first_seq: the seq the fact (event) had when it was new; disputed_seq: when it last became disputed
+    # or gained a claim. Rows from before are taken as new or disputed at the seq their last change had.
+    db["facts"].add_column("first_seq", int)
+    db["facts"].add_column("disputed_seq", int)
+    db["events"].add_column("first_seq", int)
+    db.execute("UPDATE facts SET first_seq = CASE change WHEN 'new' THEN seq ELSE 0 END,"
+               " disputed_seq = CASE change WHEN 'disputed' THEN seq ELSE 0 END")  # fmt: skip
+    db.execute("UPDATE events SET first_seq = CASE change WHEN 'new' THEN seq ELSE 0 END")
+    # One row per target of a watch: its own cursor (a target that was down gets what it missed, one that
+    # was not gets nothing twice), its counters and its last error. `target` is the URL with its secrets
+    # masked (apprise's privacy form): the URL itself is never stored.
+    db["watch_targets"].create(
+        {
+            "watch": str, "target": str, "last_fact_seq": int, "messages": int, "items": int,
+            "failures": int,  # in a row; 0 once a message goes through
+            "failed_total": int, "last_error": str, "last_attempt": str, "last_sent": str,
+        },
+        pk=("watch", "target"),
+    )  # fmt: skip
+
+
 # The comparison of initiatives as Datasette shows it (with facets): one row per profile, one column per
 # measure of config/compare.yaml (tests/test_compare.py checks they are the same), each value with its date.
 COMPARE_MEASURES = ("hires", "staff", "term", "salary", "budget", "applications", "partners")

@@ -11,7 +11,7 @@ import yaml
 
 OUTLETS = Path(__file__).resolve().parent / "fixtures" / "outlets"
 # Columns that say when and in which order consolidation saw a fact, not what it is.
-BOOKKEEPING = ("seq", "change", "found", "updated")
+BOOKKEEPING = ("seq", "change", "found", "updated", "first_seq", "disputed_seq")
 
 
 def outlet_pages() -> list[Path]:

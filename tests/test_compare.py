@@ -116,7 +116,7 @@ def test_a_measure_of_an_unknown_kind_is_a_one_line_configuration_error(tmp_path
 
     path = tmp_path / "compare.yaml"
     path.write_text("measures:\n  - {name: hires, title: Hires, kind: people, what: [hires]}\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"measures\.0\.kind"):
+    with pytest.raises(ConfigError, match=r"measures\[0\]\.kind"):
         load_compare_measures(path)
 
 
