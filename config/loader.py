@@ -343,9 +343,7 @@ def _parse_settings(raw: Any, file: Path, base: Settings) -> Settings:
     return Settings(**values)
 
 
-def _parse_sources_file(
-    path: Path, base: Settings
-) -> tuple[list[Source] | None, Settings, tuple[Watch, ...] | None]:
+def _parse_sources_file(path: Path, base: Settings) -> tuple[list[Source] | None, Settings, tuple[Watch, ...] | None]:
     data = _mapping(_read_yaml(path), path, "")
     unknown = set(data) - {"sources", "settings", "watches"}
     if unknown:

@@ -201,6 +201,30 @@ def _report_failed_pages(stats: dict[str, Any]) -> None:
         _log(f"{stats['failed']} page(s) could not be processed: they are retried on the next run (see -v or the log)")
 
 
+def _watch_plans(config) -> list:  # noqa: ANN001
+    from crawler.notify import plans_for
+
+    try:
+        return plans_for(config)
+    except ConfigError as exc:
+        raise _fail(exc) from None
+
+
+def _notify(db_path: str, db, plans: list, dry_run: bool = False, wait: float | None = None):  # noqa: ANN001, ANN202
+    from crawler.notify import NOTIFY_WAIT, notify
+
+    if dry_run:
+        return notify(db, plans, dry_run=True, show=click.echo)
+    # two notifies at once (cron and a manual one) would send the same digest twice
+    with RunLock(db_path, name="notify", wait=NOTIFY_WAIT if wait is None else wait):
+        return notify(db, plans)
+
+
+def _report_failed_targets(outcome) -> None:  # noqa: ANN001
+    for watch, target, error, failures in outcome.failed:
+        _log(f"watch {watch}: {target} failed ({failures} in a row): {error}; it gets what it missed on the next run")
+
+
 sources_option = click.option(
     "--sources", "sources_file", type=click.Path(dir_okay=False), help="Sources YAML file (replaces the packaged list)."
 )
@@ -302,22 +326,77 @@ def run(
     import logging
 
     config = _sources(sources_file, source_ids)
+    plans = _watch_plans(config)  # a wrong watch stops the run before it crawls
     # cron mails whatever reaches stderr: only errors, and the reports below, unless -v
     _setup_logging(logging.INFO if verbose else logging.ERROR, log_file or config.settings.log_file)
     started = utcnow()
+    notified = []
 
     def work(db) -> dict[str, Any]:  # noqa: ANN001
         crawl_stats = _crawl(obj["db"], config, verbose, due_only=not all_sources)
         process_stats = _process(db, False, workers=workers, window_days=config.settings.dispute_window_days)
-        return {
+        stats = {
             **{f"crawl_{k}": v for k, v in crawl_stats.items()},
             **{f"process_{k}": v for k, v in process_stats.items()},
         }
+        if plans:
+            try:
+                notified.append(_notify(obj["db"], db, plans, wait=0))
+            except RunLocked as exc:  # that one sends what is new; what it misses goes with the next run
+                _log(f"watches not notified: {exc}")
+                return {**stats, "notify_skipped": 1}
+            stats.update({f"notify_{k}": v for k, v in notified[-1].stats.items()})
+        return stats
 
     stats = _recorded(obj["db"], "run", work)
     _log(_summary_line("run", stats), quiet=not verbose)
     _report_failing_sources(obj["db"], config, since=started)
     _report_failed_pages({"failed": stats.get("process_failed", 0)})
+    for outcome in notified:
+        _report_failed_targets(outcome)
+
+
+@cli.command(name="notify")
+@sources_option
+@click.option("--watch", "watch_ids", multiple=True, metavar="ID", help="Only this watch (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Print what each target would be sent; send nothing, move no cursor.")
+@click.pass_obj
+def notify_command(obj: dict, sources_file: str | None, watch_ids: tuple[str, ...], dry_run: bool) -> None:
+    """Send each watch of the sources file one digest of what is new for it (new facts and events, facts
+    that became disputed, new outlets), through apprise: mail, chat, webhooks. `run` does this after
+    processing; a target that fails gets what it missed on the next run. Exits 1 if a target failed.
+
+    \b
+    Examples:
+      talentwatch --db tw.db notify --sources my-sources.yaml --dry-run
+      talentwatch --db tw.db notify --sources my-sources.yaml --watch tech-force-desk
+    """
+    config = _sources(sources_file, ())
+    plans = _watch_plans(config)
+    if not plans:
+        raise click.ClickException(f"{config.files[-1]} has no watches: add a `watches:` list (README, Alerts)")
+    if watch_ids:
+        known = [p.watch.id for p in plans]
+        unknown = [w for w in watch_ids if w not in known]
+        if unknown:
+            raise click.UsageError(f"no watch with id {unknown[0]!r} (watches: {', '.join(known)})")
+        plans = [p for p in plans if p.watch.id in watch_ids]
+    if not Path(obj["db"]).exists():
+        raise click.ClickException(f"database {obj['db']} does not exist (run `talentwatch run` first)")
+    if not dry_run and not writable(obj["db"]):
+        raise click.ClickException(f"{obj['db']} is read-only, so the watches' cursors cannot move: "
+                                   "notify needs write access (--dry-run does not)")  # fmt: skip
+    db = open_db(obj["db"], read_only=dry_run and not writable(obj["db"]))
+    try:
+        outcome = _notify(obj["db"], db, plans, dry_run=dry_run)
+    finally:
+        db.close()
+    if dry_run:
+        return
+    _log(_summary_line("notify", outcome.stats))
+    _report_failed_targets(outcome)
+    if outcome.failed:
+        sys.exit(1)
 
 
 @cli.command()
@@ -414,23 +493,39 @@ def status(obj: dict, limit: int) -> None:
     """
     from store.runs import lock_is_held, recent_runs
     from store.sources import source_states
+    from store.watches import watch_states
 
     if not Path(obj["db"]).exists():
         raise click.ClickException(f"database {obj['db']} does not exist (run `talentwatch run` first)")
     db = open_db(obj["db"], read_only=not writable(obj["db"]))
     runs = recent_runs(db, limit)
     unhealthy = [r for r in source_states(db) if r["failures"]]
+    targets = watch_states(db)
     db.close()
     click.echo(runs_table(runs, running_now=lock_is_held(obj["db"])))
     if not unhealthy:
         click.echo("\nAll sources healthy.")
-        return
-    click.echo(f"\nFailing sources ({len(unhealthy)}):")
-    for r in unhealthy:
-        click.echo(
-            f"  {r['id']}: {r['failures']} failure(s) in a row, last check {_when(r['last_checked'])}, "
-            f"next {_when(r['next_check'])}\n    {(r['last_error'] or '')[:200]}"
-        )
+    else:
+        click.echo(f"\nFailing sources ({len(unhealthy)}):")
+        for r in unhealthy:
+            click.echo(
+                f"  {r['id']}: {r['failures']} failure(s) in a row, last check {_when(r['last_checked'])}, "
+                f"next {_when(r['next_check'])}\n    {(r['last_error'] or '')[:200]}"
+            )
+    if targets:
+        click.echo("\n" + watches_table(targets))
+
+
+def watches_table(targets: list[dict[str, Any]]) -> str:
+    """Each watch target: what it was sent, and whether it is failing (with why)."""
+    lines = [("watch", "target", "messages", "items", "last sent (UTC)", "state")]
+    for t in targets:
+        state = f"failing ({t['failures']} in a row): {(t['last_error'] or '')[:120]}" if t["failures"] else "ok"
+        lines.append((t["watch"], t["target"], str(t["messages"]), str(t["items"]), _when(t["last_sent"]), state))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    return "Watches:\n" + "\n".join(
+        "  " + "  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)).rstrip() for line in lines
+    )
 
 
 def runs_table(runs: list[dict[str, Any]], running_now: bool) -> str:
@@ -457,6 +552,7 @@ def _run_summary(stats: dict[str, Any]) -> str:
         ("crawl_sources", "sources"), ("sources", "sources"), ("crawl_sources_failed", "failed"),
         ("sources_failed", "failed"), ("crawl_pages_new", "new pages"), ("pages_new", "new pages"),
         ("process_articles", "articles"), ("articles", "articles"), ("process_failed", "pages failed"),
+        ("notify_messages", "alerts sent"), ("notify_targets_failed", "alert targets failed"),
     ]  # fmt: skip
     seen, parts = set(), []
     for key, label in picks:
@@ -510,11 +606,9 @@ def _initiative_name(name: str) -> str:
 
 
 def _export_kind(kind: str) -> str:
-    from config import load_language_rules
-    from extract import FIGURE_KINDS
+    from crawler.notify import known_kinds
 
-    event_types = {t for data in load_language_rules().values() for t in (*data["verbs"], *data["events"])}
-    allowed = (*FIGURE_KINDS, *sorted(event_types))
+    allowed = known_kinds()
     if kind not in allowed:
         raise click.BadParameter(f"must be one of {', '.join(allowed)} (got {kind!r})", param_hint="--kind")
     return kind

@@ -219,18 +219,24 @@ def write_facts_atom(items: Iterable[dict[str, Any]], out: TextIO, *, feed_id: s
     return len(entries)
 
 
-def write_facts_markdown(items: Iterable[dict[str, Any]], out: TextIO) -> int:
+def digest_title(n: int) -> str:
+    return f"talentwatch digest: {n} new or changed {'fact or event' if n == 1 else 'facts and events'}"
+
+
+def write_facts_markdown(items: Iterable[dict[str, Any]], out: TextIO, *, heading: bool = True) -> int:
     """A digest grouped by initiative: each fact with its outlets and first report, a disputed one with every
-    claim, then the events. Nothing at all when there is nothing new."""
+    claim, then the events. Nothing at all when there is nothing new. Without `heading`, no title line (an
+    alert carries it as its subject)."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for item in items:
         groups.setdefault(item["initiative"] or "Other", []).append(item)
     n = sum(len(g) for g in groups.values())
     if not n:
         return 0
-    out.write(f"# talentwatch digest: {n} new or changed {'fact or event' if n == 1 else 'facts and events'}\n")
-    for initiative in sorted(groups, key=lambda g: g.casefold()):
-        out.write(f"\n## {_md(initiative)}\n\n")
+    if heading:
+        out.write(f"# {digest_title(n)}\n\n")
+    for number, initiative in enumerate(sorted(groups, key=lambda g: g.casefold())):
+        out.write(f"{chr(10) if number else ''}## {_md(initiative)}\n\n")
         for item in sorted(groups[initiative], key=lambda i: (i["item"] != "fact", i["date"] or "", i["seq"])):
             change = CHANGES.get(item["change"] or "", "")
             tag = f" *({change})*" if change else ""
@@ -241,7 +247,8 @@ def write_facts_markdown(items: Iterable[dict[str, Any]], out: TextIO) -> int:
                           f" {item['outlets']} outlet(s), {who}{link}\n")  # fmt: skip
                 continue
             if item["status"] == "disputed":
-                out.write(f"- **{_md(item['kind'])}, {_md(item['what'] or '')}: disputed**{tag}\n")
+                what = f", {_md(item['what'])}" if item["what"] and item["what"] != item["kind"] else ""
+                out.write(f"- **{_md(item['kind'])}{what}: disputed**{tag}\n")
                 for c in item["claims"]:
                     cwho = ", ".join(_md(o) for o in c["reported_by"])
                     clink = f" [source](<{_md_url(c['url'])}>)" if c.get("url") else ""

@@ -387,13 +387,15 @@ def m009_watches(db: sqlite_utils.Database) -> None:
     """Alerts (issue 19): when each fact became new or disputed, so that what a reader is told is what
     changed since *their* cursor; and each watch target's delivery state."""
     # first_seq: the seq the fact (event) had when it was new; disputed_seq: when it last became disputed
-    # or gained a claim. Rows from before are taken as new or disputed at the seq their last change had.
+    # or gained a claim. Rows from before keep what their last change says; one that last changed otherwise
+    # than by being new was new before, at a seq no longer known: 1, the first (new to a reader who has
+    # received nothing, changed to any other).
     db["facts"].add_column("first_seq", int)
     db["facts"].add_column("disputed_seq", int)
     db["events"].add_column("first_seq", int)
-    db.execute("UPDATE facts SET first_seq = CASE change WHEN 'new' THEN seq ELSE 0 END,"
+    db.execute("UPDATE facts SET first_seq = CASE change WHEN 'new' THEN seq ELSE 1 END,"
                " disputed_seq = CASE change WHEN 'disputed' THEN seq ELSE 0 END")  # fmt: skip
-    db.execute("UPDATE events SET first_seq = CASE change WHEN 'new' THEN seq ELSE 0 END")
+    db.execute("UPDATE events SET first_seq = CASE change WHEN 'new' THEN seq ELSE 1 END")
     # One row per target of a watch: its own cursor (a target that was down gets what it missed, one that
     # was not gets nothing twice), its counters and its last error. `target` is the URL with its secrets
     # masked (apprise's privacy form): the URL itself is never stored.

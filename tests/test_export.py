@@ -261,6 +261,9 @@ def test_facts_export_gives_each_fact_once_then_only_what_changed(db_path):
         ("event", "hiring", "new outlet"), ("fact", "headcount", "disputed"), ("fact", "salary", "disputed")
     ]  # fmt: skip
     assert all("Elsewhere" in i["reported_by"] for i in again)
+    # a consumer that had received nothing is told those are new, not that they changed
+    late = [json.loads(line) for line in export(db_path, "--facts", "--new", "--consumer", "late").stdout.splitlines()]
+    assert {i["id"] for i in again} <= {i["id"] for i in late} and all(i["change"] == "new" for i in late)
 
 
 def test_facts_in_every_format(db_path):
