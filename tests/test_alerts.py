@@ -320,3 +320,33 @@ def test_watches_on_the_demo_corpus_get_each_fact_once_and_what_they_missed(tmp_
     for secret in (HOOK_SECRET, MAIL_PASSWORD):
         assert all(secret not in text for text in outputs)
         assert secret not in log.read_text(encoding="utf-8") and secret not in dump
+
+
+def test_the_readme_watches_and_recipes_work_as_written(demo_db, tmp_path):
+    import os
+    import subprocess
+
+    from tests.conftest import ROOT
+
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## Alerts", 1)[1].split("\n## ")[0]
+    (tmp_path / "my-sources.yaml").write_text(re.search(r"```yaml\n(.*?)```", section, re.DOTALL).group(1))
+    recipes = [line for line in re.search(r"```sh\n(.*?)```", section, re.DOTALL).group(1).splitlines()
+               if line and not line.startswith("#")]  # fmt: skip
+    shutil.copy(demo_db, tmp_path / "tw.db")
+    (tmp_path / ".venv").symlink_to(ROOT / ".venv")
+    env = {
+        **os.environ,
+        "TW_SMTP_PASSWORD": MAIL_PASSWORD,
+        "TW_SLACK_TOKENS": "T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ",
+    }
+    assert len(recipes) == 2
+    outputs = []
+    for recipe in recipes:
+        result = subprocess.run(["/bin/sh", "-c", recipe], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                                env=env)  # fmt: skip
+        assert result.returncode == 0 and result.stderr == "", (recipe, result.stderr)
+        outputs.append(result.stdout)
+    assert "=== watch tech-force-desk -> mailtos://desk:****@smtp.example.org/desk%40example.org:" in outputs[0]
+    assert "=== watch veille-france -> slack://T...2/A...D/T...Q/%23veille" in outputs[0]
+    assert "tech-force-desk" not in outputs[1] and "## Entrepreneurs d'intérêt général" in outputs[1]
+    assert MAIL_PASSWORD not in "".join(outputs)
