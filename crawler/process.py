@@ -173,17 +173,21 @@ def process_pages(
     else:
         results = ((batch, extract_batch(items_of(batch), resources)) for batch in batches)
     for batch, records in results:
-        for page, record in zip(batch, records, strict=True):
-            stats["pages"] += 1
-            if isinstance(record, Exception):
-                stats["failed"] += 1
-            elif record is None:
-                mark_unprocessable(db, page["id"], EXTRACTOR_VERSION)
-                stats["empty"] += 1
-            else:
-                save_article(db, page, record, EXTRACTOR_VERSION, copies=duplicates)
-                stats["articles"] += 1
-                stats["figures"] += len(record["figures"])
+        # One transaction per batch (each article a savepoint in it): a commit per article cost about 5% of
+        # what processing adds to the bare models. A run stopped mid-batch loses that batch's writes only,
+        # and the next run does them again.
+        with db.atomic():
+            for page, record in zip(batch, records, strict=True):
+                stats["pages"] += 1
+                if isinstance(record, Exception):
+                    stats["failed"] += 1
+                elif record is None:
+                    mark_unprocessable(db, page["id"], EXTRACTOR_VERSION)
+                    stats["empty"] += 1
+                else:
+                    save_article(db, page, record, EXTRACTOR_VERSION, copies=duplicates)
+                    stats["articles"] += 1
+                    stats["figures"] += len(record["figures"])
         if progress:
             progress(len(batch))
     consolidated = consolidate(db, window_days=window_days, rebuild=reprocess)

@@ -113,6 +113,8 @@ def find_dates(text: str, rules: DateRules) -> list[DateSpan]:
 
 def mask(text: str, spans: list[DateSpan]) -> str:
     """Blank out date spans with a same-length filler so offsets in the masked text stay valid."""
+    if not spans:
+        return text
     chars = list(text)
     for span in spans:
         chars[span.start : span.end] = "\x00" * (span.end - span.start)

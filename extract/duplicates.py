@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import functools
 import re
+from hashlib import blake2b
 
-from trafilatura.deduplication import Simhash
+import numpy
+from trafilatura.deduplication import sample_tokens
 
 from extract.normalize import fold
 
@@ -27,9 +29,24 @@ MIN_CONTAINMENT = 0.5
 WORD = re.compile(r"\w+")
 
 
+_BITS = numpy.arange(SIMHASH_BITS, dtype=numpy.uint64)
+
+
+@functools.lru_cache(maxsize=2**15)
+def _token_hash(token: str) -> bytes:
+    return blake2b(token.encode(), digest_size=SIMHASH_BITS // 8).digest()
+
+
 def fingerprint(text: str) -> str:
-    """The text's 64-bit simhash as 16 hex digits (what the store keeps)."""
-    return f"{Simhash(fold(text), length=SIMHASH_BITS).hash:016x}"
+    """The text's 64-bit simhash as 16 hex digits (what the store keeps): trafilatura's Simhash (same tokens,
+    same token hashes, same value, tests/test_duplicates.py checks it), its bit counts summed by numpy
+    instead of a Python list of 64 counters per token, which cost a tenth of all the rules."""
+    tokens = sample_tokens(fold(text), SIMHASH_BITS)
+    hashes = numpy.frombuffer(b"".join(map(_token_hash, tokens)), dtype=">u8").astype(numpy.uint64)
+    ones = ((hashes[:, None] >> _BITS) & numpy.uint64(1)).sum(axis=0)
+    # a bit is set where at least as many tokens set it as leave it clear
+    value = sum(1 << i for i in range(SIMHASH_BITS) if 2 * int(ones[i]) >= len(tokens))
+    return f"{value:016x}"
 
 
 def distance(a: str, b: str) -> int:

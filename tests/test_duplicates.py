@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from extract import duplicates
+from extract.normalize import fold
 from store import open_db
 from store.articles import save_article
 from store.pages import save_page
@@ -45,6 +48,13 @@ def test_a_copy_with_new_lead_and_footer_is_close_and_the_same_story():
 def test_an_independent_report_of_the_same_news_is_not_a_copy():
     assert not duplicates.same_story(WIRE, OWN_REPORT)
     assert duplicates.containment(WIRE, OWN_REPORT) < 0.2
+
+
+@pytest.mark.parametrize("text", [WIRE, COPY, OWN_REPORT, "", "!!! ...", "un deux trois", "Tech Force " * 400])
+def test_fingerprint_is_trafilaturas_simhash(text):
+    from trafilatura.deduplication import Simhash
+
+    assert duplicates.fingerprint(text) == f"{Simhash(fold(text), length=64).hash:016x}"
 
 
 def test_fingerprint_is_stable_hex():

@@ -74,3 +74,12 @@ def test_gazetteer_matches_do_not_add_labels_to_the_models_ner(resources):
         found = ents(resources, text, lang)
         assert {e["kind"] for e in found.values()} >= {"agency", "program", "company"}, found
         assert list(ner.move_names) == actions, f"{lang}: the NER grew new actions"
+
+
+def test_case_insensitive_aliases_are_found_in_any_case_beside_exact_names(blank_resources):
+    text = "The DEPARTMENT OF GOVERNMENT EFFICIENCY and the Office of Personnel Management. Le plan de Relance aussi."
+    for lang in ("en", "fr"):
+        found = ents(blank_resources, text, lang)
+        assert {"Department of Government Efficiency", "Office of Personnel Management"} <= set(found)
+        assert found["Department of Government Efficiency"]["surface"] == ["DEPARTMENT OF GOVERNMENT EFFICIENCY"]
+    assert "France Relance" in ents(blank_resources, text, "fr")
