@@ -104,10 +104,11 @@ def measure(articles: int, runs: int) -> dict[str, Any]:
 
         texts = bare_trafilatura(pages)
         resources = default_resources()
-        by_lang: dict[str, list[str]] = {lang: [] for lang in resources.languages}
+        by_lang: dict[str, list[str]] = {}
         for text in texts:
-            by_lang[detect_language(text, resources.languages)].append(text)
-        by_lang = {lang: found for lang, found in by_lang.items() if found}
+            by_lang.setdefault(detect_language(text), []).append(text)
+        if set(by_lang) - set(resources.languages):
+            raise RuntimeError(f"the benchmark corpus is in {sorted(by_lang)}, not only in analysed languages")
         models = {lang: load_model(lang, resources.rules[lang].models) for lang in by_lang}
         for lang in by_lang:
             resources.pipeline(lang)  # models loaded, caches and patterns built before any timing

@@ -2,6 +2,7 @@
 and its loader."""
 
 from config.loader import (
+    LANGS,
     ConfigError,
     Entity,
     Settings,
@@ -20,6 +21,7 @@ from config.loader import (
 from config.watches import Watch
 
 __all__ = [
+    "LANGS",
     "ConfigError",
     "Entity",
     "Settings",

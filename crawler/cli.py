@@ -6,6 +6,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -18,7 +19,7 @@ from typing import Any
 import click
 import yaml
 
-from config import ConfigError, load_sources, packaged_path
+from config import LANGS, ConfigError, load_sources, packaged_path
 from crawler.interrupt import Interrupted, interruptible
 from store import StoreError, open_db, out_of_room
 from store.db import stable_id, writable
@@ -118,7 +119,7 @@ def _process(
     total = count_to_process(db, EXTRACTOR_VERSION, reprocess=reprocess)
     if total == 0:
         # nothing to extract, but facts left stale by an interrupted run (or a new window) are rebuilt
-        stats = {"pages": 0, "articles": 0, "empty": 0, "failed": 0, "figures": 0}
+        stats = {"pages": 0, "articles": 0, "not_analysed": 0, "empty": 0, "failed": 0, "figures": 0}
         if reprocess or needs_consolidation(db, window_days):
             stats.update({k: v for k, v in consolidate(db, window_days=window_days).items() if k != "groups"})
         return stats
@@ -491,6 +492,7 @@ def status(obj: dict, limit: int) -> None:
     Example:
       talentwatch --db tw.db status --runs 5
     """
+    from store.articles import languages_not_analysed
     from store.runs import lock_is_held, recent_runs
     from store.sources import source_states
     from store.watches import watch_states
@@ -501,6 +503,7 @@ def status(obj: dict, limit: int) -> None:
     runs = recent_runs(db, limit)
     unhealthy = [r for r in source_states(db) if r["failures"]]
     targets = watch_states(db)
+    unanalysed = languages_not_analysed(db)
     db.close()
     click.echo(runs_table(runs, running_now=lock_is_held(obj["db"])))
     if not unhealthy:
@@ -512,6 +515,9 @@ def status(obj: dict, limit: int) -> None:
                 f"  {r['id']}: {r['failures']} failure(s) in a row, last check {_when(r['last_checked'])}, "
                 f"next {_when(r['next_check'])}\n    {(r['last_error'] or '')[:200]}"
             )
+    if unanalysed:
+        counts = ", ".join(f"{lang} {n}" for lang, n in unanalysed)
+        click.echo(f"\nArticles in languages not analysed (stored, kept out of the timeline and exports): {counts}")
     if targets:
         click.echo("\n" + watches_table(targets))
 
@@ -551,12 +557,14 @@ def _run_summary(stats: dict[str, Any]) -> str:
     picks = [
         ("crawl_sources", "sources"), ("sources", "sources"), ("crawl_sources_failed", "failed"),
         ("sources_failed", "failed"), ("crawl_pages_new", "new pages"), ("pages_new", "new pages"),
-        ("process_articles", "articles"), ("articles", "articles"), ("process_failed", "pages failed"),
+        ("process_articles", "articles"), ("articles", "articles"), ("process_not_analysed", "not analysed"),
+        ("not_analysed", "not analysed"), ("process_failed", "pages failed"),
         ("notify_messages", "alerts sent"), ("notify_targets_failed", "alert targets failed"),
     ]  # fmt: skip
+    said_only_when_some = {"not analysed"}
     seen, parts = set(), []
     for key, label in picks:
-        if isinstance(flat.get(key), int) and label not in seen:
+        if isinstance(flat.get(key), int) and label not in seen and (flat[key] or label not in said_only_when_some):
             seen.add(label)
             parts.append(f"{flat[key]} {label}")
     return ", ".join(parts)
@@ -570,7 +578,7 @@ def _when(ts: str | None) -> str:
 
 
 @cli.command()
-@click.option("--lang", type=click.Choice(["fr", "en"]), help="Force the language instead of detecting it.")
+@click.option("--lang", type=click.Choice(LANGS), help="Force the language instead of detecting it.")
 @click.option("--url", help="URL of the document (helps metadata extraction).")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 def extract(lang: str | None, url: str | None, paths: tuple[str, ...]) -> None:
@@ -614,6 +622,12 @@ def _export_kind(kind: str) -> str:
     return kind
 
 
+def _language_code(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None or value in LANGS or re.fullmatch(r"[a-z]{2,3}", value):
+        return value
+    raise click.BadParameter(f"must be an ISO 639-1 language code such as {LANGS[0]} (got {value!r})")
+
+
 def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     from datetime import date
 
@@ -636,7 +650,10 @@ def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.option("--since", callback=_iso_date, metavar="DATE", help="Published (facts: last reported) on or after DATE.")
 @click.option("--initiative", metavar="NAME", help="About NAME (a canonical name or an alias, e.g. USDS).")
 @click.option("--kind", metavar="KIND", help="With a figure of KIND (salary, headcount...) or of this event type.")
-@click.option("--lang", type=click.Choice(["fr", "en"]), help="Articles in this language.")
+@click.option(
+    "--lang", callback=_language_code, metavar="CODE",
+    help=f"Articles in this language ({', '.join(LANGS)}; another ISO 639-1 code with --include-irrelevant).",
+)  # fmt: skip
 @click.option("--min-relevance", type=click.FloatRange(0, 1), metavar="X", help="Articles with relevance >= X.")
 @click.option("--include-irrelevant", is_flag=True, help="Also export articles judged irrelevant or duplicates.")
 @click.pass_obj
@@ -665,6 +682,11 @@ def export(
         for name in ("lang", "min_relevance", "include_irrelevant"):
             if filters[name]:
                 raise click.UsageError(f"--{name.replace('_', '-')} applies to articles, not to --facts")
+    if filters["lang"] not in (None, *LANGS) and not filters["include_irrelevant"]:
+        raise click.UsageError(
+            f"articles in {filters['lang']!r} are not analysed (analysed: {', '.join(LANGS)}), so never relevant:"
+            " add --include-irrelevant to export them"
+        )
     if not Path(obj["db"]).exists():
         raise click.ClickException(f"database {obj['db']} does not exist (run `talentwatch run` first)")
     if filters["initiative"]:

@@ -161,7 +161,7 @@ def process_pages(
 ) -> dict[str, int]:
     """Extract every page not yet processed by this extractor version (one bad page never stops the rest),
     then consolidate what changed into facts and events (with `reprocess`: rebuild them all)."""
-    stats = {"pages": 0, "articles": 0, "empty": 0, "failed": 0, "figures": 0}
+    stats = {"pages": 0, "articles": 0, "not_analysed": 0, "empty": 0, "failed": 0, "figures": 0}
     hints = {r["id"]: r["lang"] for r in db.query("SELECT id, lang FROM sources")}
 
     def items_of(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -187,6 +187,7 @@ def process_pages(
                 else:
                     save_article(db, page, record, EXTRACTOR_VERSION, copies=duplicates)
                     stats["articles"] += 1
+                    stats["not_analysed"] += not record["analysed"]
                     stats["figures"] += len(record["figures"])
         if progress:
             progress(len(batch))

@@ -65,7 +65,7 @@ def _published(value: Any) -> str | None:
     return m.group(1) if m else None
 
 
-def prepare(item: dict[str, Any], languages: tuple[str, ...]) -> dict[str, Any] | None:
+def prepare(item: dict[str, Any]) -> dict[str, Any] | None:
     """Text and metadata of one raw item; falls back to the feed entry when the page has no article."""
     feed = item.get("feed_entry") or {}
     doc = None
@@ -85,8 +85,7 @@ def prepare(item: dict[str, Any], languages: tuple[str, ...]) -> dict[str, Any] 
     doc["published"] = _published(doc.get("published")) or _published(feed.get("published"))
     if not doc.get("title") and feed.get("title"):
         doc["title"] = feed["title"]
-    forced = item.get("force_lang")
-    doc["lang"] = forced if forced in languages else detect_language(doc["text"], languages, item.get("lang"))
+    doc["lang"] = item.get("force_lang") or detect_language(doc["text"], item.get("lang")) or "und"
     doc["path"] = item.get("path")
     doc["url"] = item.get("url")
     return doc
@@ -362,6 +361,11 @@ def _figure_measure(figure: dict[str, Any], rules: LanguageRules) -> str | None:
     return figure.get("what")
 
 
+def content_hash(text: str) -> str:
+    """The same words in the same order, whatever their case, accents and spacing."""
+    return hashlib.sha256(" ".join(fold(text).split()).encode("utf-8")).hexdigest()
+
+
 def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[str, Any]:
     """Entities, figures, events and relevance of one prepared document."""
     text, lang = doc["text"], doc["lang"]
@@ -433,12 +437,12 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
     relevance, relevant, reasons = score_relevance(
         f"{doc.get('title') or ''}\n{text}", lang, resources.topics, programme, body
     )
-    content_hash = hashlib.sha256(" ".join(fold(text).split()).encode("utf-8")).hexdigest()
     return Article(
         path=doc.get("path"),
         url=doc.get("url"),
         title=doc.get("title"),
         lang=lang,
+        analysed=True,
         published=published,
         relevant=relevant,
         relevance=relevance,
@@ -453,10 +457,25 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
         author=doc.get("author"),
         sitename=doc.get("sitename"),
         outlet=outlet_of(doc.get("sitename"), doc.get("url")),
-        content_hash=content_hash,
+        content_hash=content_hash(text),
         simhash=fingerprint(text),
         extractor_version=EXTRACTOR_VERSION,
     ).as_record()
+
+
+def not_analysed(doc: dict[str, Any]) -> dict[str, Any]:
+    """The record of a document in a language talentwatch has no rules for: its text, metadata and true
+    language are kept (a copy elsewhere is still found), nothing is extracted, and it is not relevant (so
+    the timeline, exports and alerts leave it out) for that reason."""
+    text = doc["text"]
+    return Article(
+        path=doc.get("path"), url=doc.get("url"), title=doc.get("title"), lang=doc["lang"], analysed=False,
+        published=doc.get("published"), relevant=False, relevance=0.0,
+        relevance_reasons=[f"not analysed: no rules for language {doc['lang']!r}"], entities=[], figures=[],
+        events=[], initiative=None, initiative_id=None, text=text, description=doc.get("description"),
+        author=doc.get("author"), sitename=doc.get("sitename"), outlet=outlet_of(doc.get("sitename"), doc.get("url")),
+        content_hash=content_hash(text), simhash=fingerprint(text), extractor_version=EXTRACTOR_VERSION,
+    ).as_record()  # fmt: skip
 
 
 def extract_documents(
@@ -467,8 +486,11 @@ def extract_documents(
     Each item: {"content": str|bytes, "url", "path", "lang" (hint), "force_lang", "feed_entry"}.
     Documents are grouped by language and run through `nlp.pipe` in batches.
     """
-    prepared = [prepare(item, resources.languages) for item in items]
+    prepared = [prepare(item) for item in items]
     results: list[dict[str, Any] | None] = [None] * len(prepared)
+    for i, doc in enumerate(prepared):
+        if doc is not None and doc["lang"] not in resources.languages:
+            results[i] = not_analysed(doc)
     for lang in resources.languages:
         indexes = [i for i, d in enumerate(prepared) if d is not None and d["lang"] == lang]
         if not indexes:

@@ -48,7 +48,7 @@ class Event:
 
 # DESIGN.md's extraction contract: what `talentwatch extract` prints for each input
 CONTRACT_KEYS = (
-    "path", "url", "title", "lang", "published", "relevant", "relevance", "relevance_reasons", "entities",
+    "path", "url", "title", "lang", "analysed", "published", "relevant", "relevance", "relevance_reasons", "entities",
     "figures", "events",
 )  # fmt: skip
 
@@ -60,7 +60,8 @@ class Article:
     path: str | None
     url: str | None
     title: str | None
-    lang: str
+    lang: str  # the language it is written in (ISO 639-1), analysed or not
+    analysed: bool  # False: a language talentwatch has no rules for; nothing was extracted
     published: str | None
     relevant: bool
     relevance: float

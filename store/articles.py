@@ -25,7 +25,7 @@ FIGURE_COLUMNS = (
 EVENT_COLUMNS = ("type", "date", "as_of", "subject", "initiative_id", "detail", "sentence")
 
 ARTICLE_COLUMNS = (
-    "id", "page_id", "url", "source_id", "title", "description", "text", "lang", "published", "author",
+    "id", "page_id", "url", "source_id", "title", "description", "text", "lang", "analysed", "published", "author",
     "sitename", "outlet", "initiative", "initiative_id", "relevance", "relevance_reasons", "relevant", "content_hash", "simhash",
     "duplicate_of", "extractor_version", "processed_at",
 )  # fmt: skip
@@ -143,6 +143,7 @@ def save_article(
             "description": record.get("description"),
             "text": record.get("text"),
             "lang": record.get("lang"),
+            "analysed": 0 if record.get("analysed") is False else 1,
             "published": record.get("published"),
             "author": record.get("author"),
             "sitename": record.get("sitename"),
@@ -205,3 +206,15 @@ def mark_unprocessable(db: sqlite_utils.Database, page_id: str, version: str) ->
         db.execute(
             "UPDATE pages SET processed_version = ?, processed_at = ? WHERE id = ?", [version, utcnow(), page_id]
         )
+
+
+def languages_not_analysed(db: sqlite_utils.Database) -> list[tuple[str, int]]:
+    """(language, articles) for each language stored without rules to analyse it, most articles first."""
+    if "analysed" not in db["articles"].columns_dict:
+        return []  # a database from before true language labels, opened read-only (not migrated)
+    return [
+        (lang, n)
+        for lang, n in db.execute(
+            "SELECT lang, count(*) FROM articles WHERE analysed = 0 GROUP BY lang ORDER BY 2 DESC, 1"
+        ).fetchall()
+    ]

@@ -409,6 +409,13 @@ def m009_watches(db: sqlite_utils.Database) -> None:
     )  # fmt: skip
 
 
+@migrations()
+def m010_languages(db: sqlite_utils.Database) -> None:
+    """Every language labelled truly (issue 20): an article in a language without rules is kept with its
+    language, `analysed` 0, and nothing extracted. Articles stored before were all analysed."""
+    db["articles"].add_column("analysed", int, not_null_default=1)
+
+
 # The comparison of initiatives as Datasette shows it (with facets): one row per profile, one column per
 # measure of config/compare.yaml (tests/test_compare.py checks they are the same), each value with its date.
 COMPARE_MEASURES = ("hires", "staff", "term", "salary", "budget", "applications", "partners")

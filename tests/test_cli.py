@@ -42,6 +42,7 @@ def test_extract_prints_the_contract(runner, tmp_path):
         "url",
         "title",
         "lang",
+        "analysed",
         "published",
         "relevance_reasons",
         "relevant",

@@ -75,6 +75,7 @@ def test_migrations_and_shape_are_idempotent(tmp_path):
         "m007_relevance_reasons",
         "m008_initiative_profiles",
         "m009_watches",
+        "m010_languages",
     ]
     assert {"timeline"} <= set(again.view_names()) and "articles_fts" in again.table_names()
 

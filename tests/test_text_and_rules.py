@@ -32,11 +32,29 @@ def test_nul_bytes_are_removed():
     assert "\x00" not in document_from_content(b"Title\nSome\x00text")["text"]
 
 
-def test_language_detection():
-    analysed = ("en", "fr")
-    assert detect_language("Le gouvernement recrute des ingénieurs pour deux ans.", analysed) == "fr"
-    assert detect_language("The government hires engineers for two years.", analysed) == "en"
-    assert detect_language("", analysed, hint="fr") == "fr"
+def test_language_detection_gives_the_true_language_whatever_is_analysed():
+    assert detect_language("Le gouvernement recrute des ingénieurs pour deux ans.") == "fr"
+    assert detect_language("The government hires engineers for two years.") == "en"
+    assert (
+        detect_language("Die Bundesregierung stellt in diesem Jahr zweihundert Fachkräfte für die Verwaltung ein.")
+        == "de"
+    )
+    assert detect_language("El ministerio contratará a doscientos ingenieros para la administración digital.") == "es"
+    assert detect_language("Il ministero assumerà duecento esperti per la trasformazione digitale del Paese.") == "it"
+    assert (
+        detect_language("De overheid neemt dit jaar honderd nieuwe ontwikkelaars aan voor digitale diensten.") == "nl"
+    )
+    assert detect_language("政府今年将招聘一百名工程师，参与数字化服务的建设。") == "zh"
+    assert detect_language("", hint="fr") == "fr" and detect_language("   ") is None
+
+
+def test_a_source_hint_breaks_near_ties_only():
+    german = "Die Bundesregierung stellt in diesem Jahr zweihundert Fachkräfte für die Verwaltung ein."
+    assert detect_language(german, hint="en") == "de"  # a clear detection is never overruled
+    assert detect_language(german, hint="fr") == "de"
+    # a name alone says little: the hint decides between languages that come close
+    assert detect_language("Tech Force", hint="fr") == "fr"
+    assert detect_language("Tech Force", hint="en") == "en"
 
 
 def test_relevance_rules(blank_resources):
