@@ -443,9 +443,13 @@ def canonical_name(entities: list[Entity], name: str) -> str | None:
     return None
 
 
+# what a language's `forms` may list (config/entities.yaml explains each)
+FORM_LISTS = ("heads", "strong", "cues", "connectors", "adjectives", "suffixes")
+
+
 def load_entity_forms(path: str | Path | None = None) -> dict[str, dict[str, dict[str, list[str]]]]:
     """The head words by which bodies and programmes missing from the gazetteer are recognised (entities.yaml
-    `forms`): kind -> language -> {"heads": [...], "strong": [...], "cues": [...]}."""
+    `forms`): kind -> language -> {"heads": [...], "strong": [...], "cues": [...], ...} (FORM_LISTS)."""
     path = Path(path) if path else packaged_path("entities.yaml")
     forms = _mapping(_mapping(_read_yaml(path), path, "").get("forms") or {}, path, "forms")
     for kind, by_lang in forms.items():
@@ -455,8 +459,10 @@ def load_entity_forms(path: str | Path | None = None) -> dict[str, dict[str, dic
             if lang not in LANGS:
                 raise ConfigError(path, f"forms.{kind}.{lang}", f"must be one of {', '.join(LANGS)}")
             for name, words in _mapping(lists, path, f"forms.{kind}.{lang}").items():
-                if name not in ("heads", "strong", "cues"):
-                    raise ConfigError(path, f"forms.{kind}.{lang}.{name}", "unknown key (expected heads, strong, cues)")
+                if name not in FORM_LISTS:
+                    raise ConfigError(
+                        path, f"forms.{kind}.{lang}.{name}", f"unknown key (expected {', '.join(FORM_LISTS)})"
+                    )
                 if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
                     raise ConfigError(path, f"forms.{kind}.{lang}.{name}", "must be a list of strings")
     return forms

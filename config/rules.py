@@ -52,7 +52,8 @@ class LanguageFile(_Strict):
     """One analysed language: what its figures and events are read with (see config/languages/README.md)."""
 
     models: list[str] = Field(default_factory=list)
-    decimal_comma: bool = False
+    # true: a missing model is an installation error; false: without one, the gazetteer and rules alone
+    model_required: bool = False
     nouns: Nouns
     fillers: Terms
     counted_before: dict[str, str]

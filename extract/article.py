@@ -54,7 +54,10 @@ class Resources:
 
     def pipeline(self, lang: str) -> Language:
         if lang not in self.pipelines:
-            self.pipelines[lang] = build_pipeline(lang, self.gazetteer, self.rules[lang].models, blank=self.blank)
+            rules = self.rules[lang]
+            self.pipelines[lang] = build_pipeline(
+                lang, self.gazetteer, rules.models, blank=self.blank, model_required=rules.model_required
+            )
         return self.pipelines[lang]
 
 

@@ -58,13 +58,48 @@ def _head_alternation(words: Iterable[str], *, any_case: bool) -> str:
     return "|".join(parts)
 
 
+# A capitalised word in any Latin script language ("Función", "Ministerio", "Überwachung")
+_CAPITAL_ANY = r"[A-ZÀ-ÖØ-Þ][\w’'-]*"
+CONNECTED_LISTS = ("connectors", "adjectives", "suffixes")
+
+
+def _alternation(words: Iterable[str]) -> str:
+    """Words or phrases in any case, longest first, a blank for any run of spaces; an apostrophe either way."""
+    escaped = (re.escape(w).replace(r"\ ", _SP).replace("'", "['’]").replace("’", "['’]") for w in words)
+    return "|".join(sorted(escaped, key=len, reverse=True))
+
+
+def _connected(heads: Iterable[str], lists: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
+    """Bodies named the way German, Spanish and Italian name them: a head ("Ministerio", "Bundesamt"; or a
+    compound ending in one of `suffixes`: "Bundesfinanzministerium"), adjectives of the language's list after
+    it ("Instituto Nacional"), then complements each opened by connectors ("de la", "für", "dell'") and made
+    of capitalised words: "Ministerio para la Transformación Digital y de la Función Pública", "Bundesamt für
+    Sicherheit in der Informationstechnik"."""
+    head = _head_alternation(heads, any_case=True)
+    suffixes = _alternation(lists["suffixes"]) if lists.get("suffixes") else "(?!x)x"
+    head += rf"|(?P<compound>[A-ZÀ-ÖØ-Þ][\w-]*?(?:{suffixes})(?:es|s)?)"
+    adjective = rf"(?:{_SP}(?i:{_alternation(lists['adjectives'])})\b)" if lists.get("adjectives") else "(?!x)x"
+    connector = rf"(?i:{_alternation(lists.get('connectors', ()))})"
+    complement = rf"(?:(?:{_SP}{connector})+(?:{_SP}|(?<=['’])){_CAPITAL_ANY}(?:{_SP}{_CAPITAL_ANY}){{0,3}})"
+    return re.compile(
+        rf"(?<![\w-])(?P<head>{head})(?!\w)(?P<adjectives>{adjective}{{0,2}})(?P<tail>{complement}{{0,3}})"
+    )
+
+
 @lru_cache(maxsize=8)
 def _patterns(forms_key: tuple) -> list[tuple[str, str, re.Pattern[str], bool]]:
     """(kind, lang, pattern, strong) for each head list; `forms_key` is the frozen forms mapping."""
     patterns = []
     listed, any_adjective = _adjective_fr(any_adjective=False), _adjective_fr(any_adjective=True)
     complement = rf"(?:{_CAPITAL_WORD}{any_adjective}{{0,2}}|{_LOWER_WORD}{listed}{{0,2}})"
+    lists = {(kind, lang, name): words for kind, lang, name, words in forms_key}
     for kind, lang, name, words in forms_key:
+        if name in CONNECTED_LISTS:
+            continue
+        connected = {n: lists[kind, lang, n] for n in CONNECTED_LISTS if (kind, lang, n) in lists}
+        if "connectors" in connected:
+            patterns.append((kind, lang, _connected(words, connected), name == "strong"))
+            continue
         if lang == "fr":
             pattern = re.compile(
                 rf"(?<!\w)(?P<head>{_head_alternation(words, any_case=True)}){listed}{{0,2}}"
@@ -92,7 +127,10 @@ def _frozen(forms: dict) -> tuple:
 
 # A name in quotes: «Paroles d'agents», "Dites-le-nous une fois", “Tech for Good”. Short, capitalised, no
 # sentence inside (no final stop, no colon).
-QUOTED = re.compile(r"(?:«\s*(?P<a>[^«»\n.:!?]{2,60}?)\s*»|“(?P<b>[^“”\n.:!?]{2,60}?)”|\"(?P<c>[^\"\n.:!?]{2,60}?)\")")
+QUOTED = re.compile(
+    r"(?:«\s*(?P<a>[^«»\n.:!?]{2,60}?)\s*»|“(?P<b>[^“”\n.:!?]{2,60}?)”|\"(?P<c>[^\"\n.:!?]{2,60}?)\""
+    r"|„(?P<d>[^„“”\n.:!?]{2,60}?)[“”]|»(?P<e>[^«»\n.:!?]{2,60}?)«)"  # German: „…“ and »…«
+)
 MAX_QUOTED_WORDS = 6
 CUE_WINDOW = 40
 
@@ -112,7 +150,7 @@ def quoted_names(text: str, cues: Iterable[str]) -> list[tuple[str, int, int]]:
     cue = _cue_pattern(cues)
     found = []
     for m in QUOTED.finditer(text):
-        group = next(g for g in ("a", "b", "c") if m.group(g))
+        group = next(g for g in ("a", "b", "c", "d", "e") if m.group(g))
         name = m.group(group).strip()
         if not name[:1].isupper() or len(name.split()) > MAX_QUOTED_WORDS:
             continue
@@ -131,7 +169,13 @@ def entities_by_form(text: str, lang: str, forms: dict) -> list[tuple[str, str, 
             continue
         for m in pattern.finditer(text):
             start, end = m.start(), m.end()
-            if lang == "fr":
+            if "compound" in pattern.groupindex:
+                # a complement, capitalised adjectives or a compound name it ("Digitalministerium"); a head
+                # alone is a common noun ("das Amt", "la agencia", "el ministerio")
+                capitalised = m.group("head")[0].isupper() and m.group("adjectives")
+                if not (m.group("tail") or capitalised or m.group("compound")):
+                    continue
+            elif lang == "fr":
                 capitalised = m.group("head")[0].isupper() or re.search(r"\b[A-ZÉÈÀ]", m.group("tail"))
                 if not (strong or capitalised):
                     continue

@@ -182,9 +182,21 @@ def load_model(lang: str, models: tuple[str, ...]) -> Language:
     raise ModelMissing(f"no spaCy model for {lang!r} is installed{tried}; run `make install`")
 
 
-def build_pipeline(lang: str, gazetteer: Gazetteer, models: tuple[str, ...], *, blank: bool = False) -> Language:
-    """The pipeline for one language. `blank=True` gives rules only (no statistical model), for tests."""
-    nlp = spacy.blank(lang) if blank else load_model(lang, models)
+def build_pipeline(
+    lang: str, gazetteer: Gazetteer, models: tuple[str, ...], *, blank: bool = False, model_required: bool = True
+) -> Language:
+    """The pipeline for one language: the first installed model of `models` with the gazetteer's rulers, or
+    (`blank=True`, for tests; or no model installed where none is required) `spacy.blank(lang)` with the
+    rulers only: entities then come from the gazetteer and the rules, never from a statistical NER."""
+    if blank:
+        nlp = spacy.blank(lang)
+    else:
+        try:
+            nlp = load_model(lang, models)
+        except ModelMissing:
+            if model_required:
+                raise
+            nlp = spacy.blank(lang)
     split_final_periods(nlp, gazetteer)
     nlp.add_pipe("sentence_boundaries", first=True)
     place = {"before": "ner"} if "ner" in nlp.pipe_names else {}

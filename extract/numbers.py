@@ -19,14 +19,16 @@ from extract.rules import LanguageRules
 SPACES = " \u00a0\u202f\u2009"  # French thousands are grouped with (narrow) no-break spaces too
 _SP = f"[{SPACES}]"
 
-# Digits: "1 000", "130 000", "1,5" (fr) / "1,000", "1.5" (en). The language decides what a comma means.
-_NUM_FR = rf"\d{{1,3}}(?:{_SP}\d{{3}})+(?:,\d+)?|\d+(?:[.,]\d+)?"
-_NUM_EN = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# Digits, as the language writes decimals (its Babel decimal symbol, extract/rules.py). After a comma (French,
+# German, Spanish, Italian): thousands grouped by (narrow, no-break) spaces or dots, "1 000", "1.000.000",
+# "2.500,50". After a point (English): "1,000", "1.5".
+_NUM_COMMA = rf"\d{{1,3}}(?:{_SP}\d{{3}})+(?:,\d+)?|\d{{1,3}}(?:\.\d{{3}})+(?:,\d+)?|\d+(?:[.,]\d+)?"
+_NUM_POINT = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 # A number glued to letters is a code ("COVID-19", "F35", "6ème"), unless the letters are a scale ("130k").
 _GLUED = r"(?!(?:[kK]|M|m|Mds?|bn|mn)(?![A-Za-z]))[\w\x00]|[.,]\d"
 NUMBER_RE = {
-    "fr": re.compile(rf"(?<![\w.,\-/\x00])(?:{_NUM_FR})(?!{_GLUED})"),
-    "en": re.compile(rf"(?<![\w.,\-/\x00])(?:{_NUM_EN})(?!{_GLUED})"),
+    ",": re.compile(rf"(?<![\w.,\-/\x00])(?:{_NUM_COMMA})(?!{_GLUED})"),
+    ".": re.compile(rf"(?<![\w.,\-/\x00])(?:{_NUM_POINT})(?!{_GLUED})"),
 }
 # Symbols and codes of currencies, the same in every language (the words are in the language files)
 CURRENCY_BEFORE = re.compile(r"(?P<c>US\$|USD|C\$|CA\$|CAD|A\$|AUD|S\$|SGD|\$|€|EUR|£|GBP|Rs\.?|₹|INR|CHF)\s?$")
@@ -62,16 +64,17 @@ class Quantity:
     num_end: int = 0
 
 
-def parse_number(token: str, lang: str) -> float | None:
-    """ "1 000" -> 1000, "1,5" (fr) -> 1.5, "1,000" (en) -> 1000, "1.5" -> 1.5."""
+def parse_number(token: str, decimal: str) -> float | None:
+    """The value of digits written with `decimal` before the decimals: "1 000" -> 1000, "1,5" (",") -> 1.5,
+    "1.000.000" (",") -> 1000000, "1,000" (".") -> 1000, "1.5" -> 1.5."""
     t = token
     for sp in SPACES:
         t = t.replace(sp, "")
-    if lang == "fr":
+    if decimal == ",":
         if re.fullmatch(r"\d{1,3}(?:,\d{3})+", t) and t.count(",") > 1:
             t = t.replace(",", "")  # "1,000,000" in a French text is still a thousands grouping
-        elif re.fullmatch(r"\d{1,3}(?:\.\d{3})+", t):
-            t = t.replace(".", "")  # "3.500 euros": a dot groups thousands in French (Belgium, Switzerland...)
+        elif re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", t):
+            t = t.replace(".", "").replace(",", ".")  # "3.500 euros", "2.500,50": dots group thousands
         else:
             t = t.replace(",", ".")
     else:
@@ -89,16 +92,10 @@ def words_to_number(span: str, lang: str) -> float | None:
         return None
 
 
-def _separators(rules: LanguageRules) -> str:
-    """Which convention the language writes numbers in: "fr" (1 000,5) or "en" (1,000.5)."""
-    return "fr" if rules.decimal_comma else "en"
-
-
 def _raw_amounts(text: str, rules: LanguageRules) -> list[Quantity]:
-    convention = _separators(rules)
     found: list[Quantity] = []
-    for m in NUMBER_RE[convention].finditer(text):
-        value = parse_number(m.group(), convention)
+    for m in NUMBER_RE[rules.decimal].finditer(text):
+        value = parse_number(m.group(), rules.decimal)
         if value is not None:
             found.append(Quantity(m.start(), m.end(), value, num_start=m.start(), num_end=m.end()))
     for m in rules.number_words.finditer(text):

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from babel.numbers import get_decimal_symbol
+
 from extract.normalize import fold
 from extract.relevance import terms_pattern
 
@@ -80,7 +82,8 @@ class LanguageRules:
 
     lang: str
     models: tuple[str, ...]
-    decimal_comma: bool  # "1 000,5" (French, German...) rather than "1,000.5"
+    model_required: bool  # else, with no model installed, the language runs on spacy.blank and the rules
+    decimal: str  # what the language writes before decimals, from Babel's locale data: "," (1 000,5) or "."
     nouns: tuple[tuple[str, Noun], ...]  # folded word start -> noun, the longest first
     fillers: frozenset[str]
     counted_before: re.Pattern[str]  # group "t": a staff-level or team noun before its number
@@ -220,7 +223,8 @@ def compile_rules(lang: str, data: dict[str, Any], figures: dict[str, Any]) -> L
     return LanguageRules(
         lang=lang,
         models=tuple(data["models"]),
-        decimal_comma=data["decimal_comma"],
+        model_required=data["model_required"],
+        decimal=get_decimal_symbol(lang),
         nouns=tuple(nouns),
         fillers=frozenset(fold(w) for w in data["fillers"]),
         counted_before=re.compile(rf"(?<!\w)(?P<t>{raw_alternation(list(data['counted_before']))})", re.IGNORECASE),

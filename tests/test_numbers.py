@@ -18,13 +18,19 @@ def only(text, lang):
         ("1\u202f000", "fr", 1000),
         ("130 000", "fr", 130000),
         ("1,5", "fr", 1.5),
+        ("3.500", "fr", 3500),
         ("1,000", "en", 1000),
         ("1.2", "en", 1.2),
         ("12", "en", 12),
+        ("1.000.000", "de", 1_000_000),
+        ("2.500,50", "es", 2500.5),
+        ("12,5", "it", 12.5),
     ],
 )
-def test_parse_number(token, lang, value):
-    assert parse_number(token, lang) == value
+def test_parse_number_with_the_separators_of_the_languages_locale(token, lang, value):
+    from babel.numbers import get_decimal_symbol
+
+    assert parse_number(token, get_decimal_symbol(lang)) == value
 
 
 def test_french_thousands_with_narrow_no_break_space():
