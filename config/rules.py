@@ -46,6 +46,10 @@ class DateWords(_Strict):
     qualifying_before: Terms
     happened_before: Terms
     dateline: Terms
+    # what may follow a day's number ("3." in German; "st", "nd", "rd", "th" hold everywhere) and the words
+    # that may link a day to its month and a month to its year ("15 de marzo de 2024")
+    day_suffixes: Terms = Field(default_factory=list)
+    month_links: Terms = Field(default_factory=list)
 
 
 class LanguageFile(_Strict):
@@ -61,6 +65,10 @@ class LanguageFile(_Strict):
     verbs: Verbs
     events: dict[str, Terms]
     change: Terms
+    # words that join two numbers into a change whatever verb goes with them ("von 40 auf 60")
+    change_joins: Terms = Field(default_factory=list)
+    # words after a number that make it a percentage (besides "%")
+    percent: Terms = Field(default_factory=list)
     pay: Terms
     approximately: Terms
     approximately_after: Terms = Field(default_factory=list)
@@ -70,6 +78,8 @@ class LanguageFile(_Strict):
     age_before: Terms = Field(default_factory=list)
     months: dict[str, int]
     number_words: Terms
+    # numbers written as one word ("zweihundertfünfzig"): number words may follow each other without a blank
+    compound_numbers: bool = False
     one: Terms
     joins: Joins
     clause_breaks: Terms

@@ -111,8 +111,16 @@ def _add_by_form(text: str, lang: str, gazetteer: Gazetteer, found: dict, add) -
     for kind, surface, s, t in entities_by_form(text, lang, gazetteer.forms):
         name = clean_surface(surface)
         key = normalize_surface(name)
-        if name and key not in gazetteer.by_surface and key not in gazetteer.ignore and free(s, t, known):
+        if not name or key in gazetteer.by_surface or key in gazetteer.ignore:
+            continue
+        if free(s, t, known):
             add(name, kind, None, surface, (s, t))
+            continue
+        # a known body named at more length ("Instituto Nacional de Ciberseguridad de España"): one more
+        # surface of the same entity
+        longer = next((e for e in found.values() if e["known"] and any(a == s and b < t for a, b in e["spans"])), None)
+        if longer is not None and all(b <= s or a >= t or s <= a < b <= t for a, b in known):  # may hold a place
+            add(longer["name"], longer["kind"], longer["country"], surface, (s, t))
     cues = gazetteer.forms.get("program", {}).get(lang, {}).get("cues", [])
     for surface, s, t in quoted_names(text, cues):
         if normalize_surface(surface) not in gazetteer.by_surface and free(s, t, known):

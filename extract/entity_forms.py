@@ -2,7 +2,9 @@
 
 - Public bodies by their head noun and complement (head words in entities.yaml `forms`): "ministère de
   l'Éducation nationale", "Cour des comptes", "Department of Veterans Affairs", "Government Operations
-  Agency".
+  Agency"; in German, Spanish and Italian by the connectors, adjectives and compound suffixes their `forms`
+  list: "Bundesamt für Seeschifffahrt und Hydrographie", "Bundesfinanzministerium", "Dirección General de
+  Tráfico", "Agenzia delle Dogane".
 - Companies listed beside a known one: "partners include Microsoft, Dell, Docusign and Snowflake".
 """
 
@@ -60,13 +62,13 @@ def _head_alternation(words: Iterable[str], *, any_case: bool) -> str:
 
 # A capitalised word in any Latin script language ("Función", "Ministerio", "Überwachung")
 _CAPITAL_ANY = r"[A-ZÀ-ÖØ-Þ][\w’'-]*"
-CONNECTED_LISTS = ("connectors", "adjectives", "suffixes")
+CONNECTED_LISTS = ("connectors", "conjunctions", "adjectives", "suffixes")
 
 
 def _alternation(words: Iterable[str]) -> str:
-    """Words or phrases in any case, longest first, a blank for any run of spaces; an apostrophe either way."""
-    escaped = (re.escape(w).replace(r"\ ", _SP).replace("'", "['’]").replace("’", "['’]") for w in words)
-    return "|".join(sorted(escaped, key=len, reverse=True))
+    """Words or phrases, longest first, a blank for any run of spaces; an apostrophe either way."""
+    escaped = (re.sub(r"['’]", "['’]", re.escape(w).replace(r"\ ", _SP)) for w in words)
+    return "|".join(sorted(escaped, key=lambda e: len(e), reverse=True))
 
 
 def _connected(heads: Iterable[str], lists: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
@@ -75,12 +77,18 @@ def _connected(heads: Iterable[str], lists: dict[str, tuple[str, ...]]) -> re.Pa
     it ("Instituto Nacional"), then complements each opened by connectors ("de la", "für", "dell'") and made
     of capitalised words: "Ministerio para la Transformación Digital y de la Función Pública", "Bundesamt für
     Sicherheit in der Informationstechnik"."""
-    head = _head_alternation(heads, any_case=True)
+    head = rf"(?i:{_alternation(heads)})"  # "Secretaría General", "secretaría general"
     suffixes = _alternation(lists["suffixes"]) if lists.get("suffixes") else "(?!x)x"
-    head += rf"|(?P<compound>[A-ZÀ-ÖØ-Þ][\w-]*?(?:{suffixes})(?:es|s)?)"
+    # the suffix in any case: a hyphen may join it ("Govdata-Portal", "Corona-Warn-App")
+    head += rf"|(?P<compound>[A-ZÀ-ÖØ-Þ][\w-]*?(?i:{suffixes})(?:es|s)?)"
     adjective = rf"(?:{_SP}(?i:{_alternation(lists['adjectives'])})\b)" if lists.get("adjectives") else "(?!x)x"
     connector = rf"(?i:{_alternation(lists.get('connectors', ()))})"
-    complement = rf"(?:(?:{_SP}{connector})+(?:{_SP}|(?<=['’])){_CAPITAL_ANY}(?:{_SP}{_CAPITAL_ANY}){{0,3}})"
+    # capitalised words, two of them joined by a conjunction ("de Sistemas y Tecnologías")
+    joined = (
+        rf"(?:{_SP}(?:{_alternation(lists['conjunctions'])}){_SP}{_CAPITAL_ANY})?" if lists.get("conjunctions") else ""
+    )
+    words = rf"{_CAPITAL_ANY}(?:{_SP}{_CAPITAL_ANY}){{0,3}}{joined}"
+    complement = rf"(?:(?:{_SP}{connector})+(?:{_SP}|(?<=['’])){words})"
     return re.compile(
         rf"(?<![\w-])(?P<head>{head})(?!\w)(?P<adjectives>{adjective}{{0,2}})(?P<tail>{complement}{{0,3}})"
     )

@@ -293,6 +293,9 @@ def figures_from_sentence(sentence: str, rules: LanguageRules) -> list[dict[str,
         if q.change_to and i + 1 < len(quantities) and typed_all[i + 1] is not None:
             # "de 120 à 568 collaborateurs": the earlier value counts what the later one does
             typed = {k: v for k, v in typed_all[i + 1].items() if not k.startswith("_")}
+        if typed is None and i and quantities[i - 1].change_to and typed_all[i - 1] is not None:
+            # "ist von 40 auf 60 gestiegen" after the noun: the later value counts what the earlier one does
+            typed = typed_all[i] = {k: v for k, v in typed_all[i - 1].items() if not k.startswith("_")}
         if typed is None:
             typed = typed_all[i] = _inherited(q, quantities, i, typed_all, masked, rules)
         if typed is None:

@@ -26,8 +26,7 @@ def detect_language(text: str, hint: str | None = None) -> str | None:
     sample = text[:SAMPLE_CHARS].strip()
     if not sample:
         return hint
-    ranked = _identifier().rank(sample)
-    best, probability = ranked[0]
-    if hint and hint != best and probability - dict(ranked).get(hint, 0.0) < NEAR_TIE:
+    best, probability = _identifier().classify(sample)
+    if hint and hint != best and probability - dict(_identifier().rank(sample)).get(hint, 0.0) < NEAR_TIE:
         return hint
     return best

@@ -37,7 +37,6 @@ CURRENCY_CODES = {
     "s$": "SGD", "sgd": "SGD", "€": "EUR", "eur": "EUR", "£": "GBP", "gbp": "GBP", "rs": "INR", "rs.": "INR",
     "₹": "INR", "inr": "INR", "chf": "CHF",
 }  # fmt: skip
-PERCENT_AFTER = re.compile(r"^\s?(?:%|pour\s?cent|percent|per\s+cent)", re.IGNORECASE)
 UNQUALIFIED_DOLLARS = {"$", "dollar", "dollars"}
 AGO = re.compile(r"\s+ago\b", re.IGNORECASE)
 
@@ -154,7 +153,7 @@ def _decorate(text: str, q: Quantity, rules: LanguageRules) -> Quantity:
     if post:
         approx = True
         end += post.end()
-    percent = PERCENT_AFTER.match(text[end : end + 12])
+    percent = rules.percent_after.match(text[end : end + 14])
     if percent:
         end += percent.end()
     return replace(
@@ -188,7 +187,11 @@ def _ranges(text: str, items: list[Quantity], rules: LanguageRules) -> list[Quan
                     low *= b.scale  # "between 1.5 and 2 million": the scale belongs to both ends
                 before = text[max(0, a.start - (len(prefix.group()) if prefix else 0) - 40) : a.start]
                 alternative = joined_by in rules.alternative and (a.currency or b.currency)
-                change = prefix and fold(prefix.group("p")) not in rules.between and rules.change_before.search(before)
+                change = (
+                    prefix
+                    and fold(prefix.group("p")) not in rules.between
+                    and (rules.change_before.search(before) or joined_by in rules.change_joins)
+                )
                 if alternative or change:
                     # a change, or two amounts offered ("3 000 ou 3 500 euros"): two figures, the earlier with
                     # the scale and currency of the later

