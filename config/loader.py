@@ -444,7 +444,7 @@ def canonical_name(entities: list[Entity], name: str) -> str | None:
 
 
 # what a language's `forms` may list (config/entities.yaml explains each)
-FORM_LISTS = ("heads", "strong", "cues", "connectors", "conjunctions", "adjectives", "suffixes")
+FORM_LISTS = ("heads", "strong", "cues", "connectors", "conjunctions", "adjectives", "suffixes", "titles")
 
 
 def load_entity_forms(path: str | Path | None = None) -> dict[str, dict[str, dict[str, list[str]]]]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from spacy.tokens import Doc
 
-from extract.entity_forms import entities_by_form, listed_companies, quoted_names
+from extract.entity_forms import entities_by_form, listed_companies, people_by_title, quoted_names
 from extract.nlp import Gazetteer, normalize_surface
 
 # MISC (French model) and PRODUCT (English) name products, services and schemes: in these stories, mostly a
@@ -125,6 +125,10 @@ def _add_by_form(text: str, lang: str, gazetteer: Gazetteer, found: dict, add) -
     for surface, s, t in quoted_names(text, cues):
         if normalize_surface(surface) not in gazetteer.by_surface and free(s, t, known):
             add(surface, "program", None, surface, (s, t))
+    for surface, s, t in people_by_title(text, gazetteer.forms, lang):
+        key = normalize_surface(surface)
+        if key not in gazetteer.by_surface and key not in gazetteer.ignore and free(s, t, spans(lambda e: True)):
+            add(surface, "person", None, surface, (s, t))
     taken = spans(lambda e: e["known"] or e["kind"] in ("person", "place", "agency"))
     for surface, s, t in listed_companies(text, spans(lambda e: e["kind"] == "company")):
         name = clean_surface(surface)

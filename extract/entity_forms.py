@@ -63,6 +63,11 @@ def _head_alternation(words: Iterable[str], *, any_case: bool) -> str:
 # A capitalised word in any Latin script language ("Función", "Ministerio", "Überwachung")
 _CAPITAL_ANY = r"[A-ZÀ-ÖØ-Þ][\w’'-]*"
 CONNECTED_LISTS = ("connectors", "conjunctions", "adjectives", "suffixes")
+# A person's name: two or three capitalised words, each with lower-case letters ("Angela Merkel", "José
+# Antonio García"); a particle may stand between ("Ursula von der Leyen", "Pedro de la Torre").
+_GIVEN = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:-[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+)?"
+_PARTICLE = r"(?:von|van|de|del|della|di|da|der|la|le)"
+PERSON_NAME = rf"{_GIVEN}(?:[ \t]+{_PARTICLE})*(?:[ \t]+{_GIVEN}){{1,2}}"
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -127,6 +132,7 @@ def _frozen(forms: dict) -> tuple:
     return tuple(
         (kind, lang, name, tuple(words))
         for kind, by_lang in sorted(forms.items())
+        if kind != "person"  # people are found by their titles (people_by_title)
         for lang, lists in sorted(by_lang.items())
         for name, words in sorted(lists.items())
         if name != "cues"
@@ -204,6 +210,28 @@ def entities_by_form(text: str, lang: str, forms: dict) -> list[tuple[str, str, 
         if all(f[3] <= k[2] or f[2] >= k[3] for k in kept):
             kept.append(f)
     return kept
+
+
+@lru_cache(maxsize=8)
+def _title_pattern(titles: tuple[str, ...], suffixes: tuple[str, ...], connectors: tuple[str, ...]) -> re.Pattern[str]:
+    title = rf"(?i:{_alternation(titles)})" if titles else "(?!x)x"
+    if suffixes:  # German titles are compounds: "Digitalminister", "Staatssekretärin", "Kanzleramtschef"
+        title += rf"|[A-ZÀ-ÖØ-Þ][\w-]*?(?:{_alternation(suffixes)})"
+    # "ministro de Consumo, Alberto Garzón": the title's complement may come between
+    connector = _alternation(connectors) if connectors else "(?!x)x"
+    complement = rf"(?:[ \t]+(?:{connector})[ \t]+[\w'’]+(?:[ \t]+[A-ZÀ-ÖØ-Þ][\w'’]+)*)?,?"
+    return re.compile(rf"(?<![\w-])(?:{title}){complement}[ \t]+(?P<name>{PERSON_NAME})(?![\w-])")
+
+
+def people_by_title(text: str, forms: dict, lang: str) -> list[tuple[str, int, int]]:
+    """(surface, start, end) of the people named after their title ("Kanzlerin Angela Merkel", "el ministro de
+    Consumo, Alberto Garzón", "il commissario Diego Piacentini"), for the languages whose `forms.person`
+    lists titles: where no statistical NER finds people."""
+    lists = forms.get("person", {}).get(lang, {})
+    if not lists.get("titles") and not lists.get("suffixes"):
+        return []
+    pattern = _title_pattern(*(tuple(lists.get(n, ())) for n in ("titles", "suffixes", "connectors")))
+    return [(m.group("name"), m.start("name"), m.end("name")) for m in pattern.finditer(text)]
 
 
 _NAME = rf"[A-Z][\w.&'’-]*(?:{_SP}[A-Z][\w.&'’-]*){{0,2}}"

@@ -158,3 +158,20 @@ def test_approximations_and_changes_in_each_language():
     ]  # fmt: skip
     # without a verb of change, two numbers joined are a range
     assert figures("Se buscan entre 30 y 45 personas.", "es") == [("headcount", (30, 45), "person", False)]
+
+
+def test_people_named_after_their_title_where_no_model_finds_people(blank_resources):
+    from extract.entities import entities_from_doc
+
+    def people(text: str, lang: str) -> list[str]:
+        found = entities_from_doc(blank_resources.pipeline(lang)(text), blank_resources.gazetteer)
+        return sorted(e["name"] for e in found if e["kind"] == "person")
+
+    assert people("Die Digitalministerin Erika Beispiel traf Staatssekretär Jonas Muster.", "de") == [
+        "Erika Beispiel", "Jonas Muster"
+    ]  # fmt: skip
+    assert people("El ministro de Consumo, Pablo Ejemplo, habló con la directora Lucía de la Prueba.", "es") == [
+        "Lucía de la Prueba", "Pablo Ejemplo"
+    ]  # fmt: skip
+    assert people("Il commissario Marco Esempio ha incontrato la sindaca.", "it") == ["Marco Esempio"]
+    assert people("Der Minister sagte, die Behörde wachse.", "de") == []  # a title alone names nobody
