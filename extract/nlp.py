@@ -15,6 +15,7 @@ import numpy
 import spacy
 from spacy.language import Language
 from spacy.pipeline.sentencizer import Sentencizer
+from spacy.strings import hash_string
 from spacy.symbols import ORTH
 
 from extract.normalize import slug
@@ -26,8 +27,10 @@ class ModelMissing(RuntimeError):
     """No spaCy model for a language is installed."""
 
 
-# The characters that end a sentence: spaCy's Sentencizer's own list
+# The characters that end a sentence: spaCy's Sentencizer's own list, and their string hashes (the same in
+# every vocabulary) to find them among a doc's ORTH ids
 SENTENCE_END = frozenset(Sentencizer.default_punct_chars)
+_END_IDS = numpy.array(sorted(hash_string(c) for c in SENTENCE_END), dtype=numpy.uint64)
 
 
 @Language.component("sentence_boundaries")
@@ -42,10 +45,11 @@ def sentence_boundaries(doc):  # noqa: ANN001 - spaCy component signature
     if n == 0:
         return doc
     orths = doc.to_array("ORTH")
-    unique = numpy.unique(orths)
+    ends = numpy.isin(orths, _END_IDS)
+    # whitespace tokens are few (one per paragraph or so): which of them hold a line break, from their text
+    spaces = numpy.flatnonzero(doc.to_array("IS_SPACE"))
     strings = doc.vocab.strings
-    ends = numpy.isin(orths, [o for o in unique if strings[o] in SENTENCE_END])
-    breaks = numpy.isin(orths, [o for o in unique if "\n" in strings[o]])
+    breaks = [i for i in spaces.tolist() if "\n" in strings[int(orths[i])]]
     punct = doc.to_array("IS_PUNCT").astype(bool) | ends
     starts = numpy.zeros(n, dtype=bool)
     starts[0] = True
@@ -57,7 +61,7 @@ def sentence_boundaries(doc):  # noqa: ANN001 - spaCy component signature
         starts[current[seen[current - 1] - seen[previous] > 0]] = True
     if len(words) and words[0] > 0 and seen[words[0] - 1] > 0:
         starts[words[0]] = True
-    after_break = numpy.flatnonzero(breaks) + 1
+    after_break = numpy.array(breaks, dtype=numpy.int64) + 1
     starts[after_break[after_break < n]] = True
     values = numpy.where(starts, 1, -1).astype("int64").view("uint64").reshape(-1, 1)  # -1: not a start
     doc.from_array(["SENT_START"], values)
