@@ -387,10 +387,11 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
         if rules.furniture.match(sentence):
             continue  # "Lire aussi : Etalab fête ses dix ans" is another story's
         sentence_figures = []
+        folded = fold(sentence)  # once: the key of its figures and events, and what event terms are read in
         for f in figures_from_sentence(sentence, rules):
             if f["kind"] == "date" and f.get("iso") == published:
                 continue  # the byline's publication date is metadata, not a fact of the story
-            key = (fold(sentence), f["text"], f["kind"])
+            key = (folded, f["text"], f["kind"])
             if key in seen_figures:
                 continue  # the same figure in a repeated paragraph is reported once
             seen_figures.add(key)
@@ -420,11 +421,11 @@ def analyse(doc: dict[str, Any], spacy_doc: Any, resources: Resources) -> dict[s
         named = _nearest_known(lo, lo, context.known, lo, hi)
         if not (named or sentence_figures):
             continue  # an event names its initiative or states a figure
-        for event_type, start, end in event_triggers(sentence, rules):
+        for event_type, start, end in event_triggers(sentence, rules, folded):
             start, end = offset + start, offset + end
             clause_lo, clause_hi = clause_bounds(sentence, start - lo, end - lo, rules)
             subject = _subject(start, end, "event", context, (lo, hi, lo + clause_lo, lo + clause_hi))
-            key = (event_type, fold(sentence))
+            key = (event_type, folded)
             if subject.name is None or key in seen_events:
                 continue
             seen_events.add(key)

@@ -14,13 +14,14 @@ MIN_DETAIL_WORDS = 6
 MAX_DETAIL_CHARS = 200
 
 
-def event_triggers(sentence: str, rules: LanguageRules) -> list[tuple[str, int, int]]:
+def event_triggers(sentence: str, rules: LanguageRules, folded: str | None = None) -> list[tuple[str, int, int]]:
     """(type, start, end) of the first term of each event type found in the sentence (the language file's
     `verbs` and `events`, in extract.rules.EVENT_ORDER).
 
     Offsets are the sentence's own when folding kept its length (it nearly always does: accents go, letters
-    stay), else the whole sentence."""
-    folded = fold(sentence)
+    stay), else the whole sentence. `folded` is `fold(sentence)` when the caller has it."""
+    if folded is None:
+        folded = fold(sentence)
     same_length = len(folded) == len(sentence)
     found = []
     for name, terms in rules.event_terms.items():
