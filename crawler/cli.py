@@ -598,8 +598,8 @@ def extract(lang: str | None, url: str | None, paths: tuple[str, ...]) -> None:
     items = [{"content": Path(p).read_bytes(), "path": p, "url": url, "force_lang": lang} for p in paths]
     for path, record in zip(paths, extract_documents(items, resources), strict=True):
         if record is None:
-            record = {"path": path, "url": url, "title": None, "lang": lang, "published": None, "relevant": False,
-                      "relevance": 0.0, "entities": [], "figures": [], "events": []}  # fmt: skip
+            record = {"path": path, "url": url, "title": None, "lang": lang, "analysed": False, "published": None,
+                      "relevant": False, "relevance": 0.0, "entities": [], "figures": [], "events": []}  # fmt: skip
         click.echo(json.dumps(to_contract(record), ensure_ascii=False))
 
 
@@ -623,7 +623,7 @@ def _export_kind(kind: str) -> str:
 
 
 def _language_code(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None or value in LANGS or re.fullmatch(r"[a-z]{2,3}", value):
+    if value is None or value in LANGS or re.fullmatch(r"[a-z]{2}", value):
         return value
     raise click.BadParameter(f"must be an ISO 639-1 language code such as {LANGS[0]} (got {value!r})")
 

@@ -64,7 +64,8 @@ def _head_alternation(words: Iterable[str], *, any_case: bool) -> str:
 _CAPITAL_ANY = r"[A-ZÀ-ÖØ-Þ][\w’'-]*"
 CONNECTED_LISTS = ("connectors", "conjunctions", "adjectives", "suffixes")
 # A person's name: two or three capitalised words, each with lower-case letters ("Angela Merkel", "José
-# Antonio García"); a particle may stand between ("Ursula von der Leyen", "Pedro de la Torre").
+# Antonio García"); a particle may stand between ("Ursula von der Leyen", "Pedro de la Torre"). The particles
+# of the analysed languages' names, not the words of one language: here rather than in a language file.
 _GIVEN = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:-[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+)?"
 _PARTICLE = r"(?:von|van|de|del|della|di|da|der|la|le)"
 PERSON_NAME = rf"{_GIVEN}(?:[ \t]+{_PARTICLE})*(?:[ \t]+{_GIVEN}){{1,2}}"
@@ -73,7 +74,7 @@ PERSON_NAME = rf"{_GIVEN}(?:[ \t]+{_PARTICLE})*(?:[ \t]+{_GIVEN}){{1,2}}"
 def _alternation(words: Iterable[str]) -> str:
     """Words or phrases, longest first, a blank for any run of spaces; an apostrophe either way."""
     escaped = (re.sub(r"['’]", "['’]", re.escape(w).replace(r"\ ", _SP)) for w in words)
-    return "|".join(sorted(escaped, key=lambda e: len(e), reverse=True))
+    return "|".join(sorted(escaped, key=len, reverse=True))
 
 
 def _connected(heads: Iterable[str], lists: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
