@@ -345,26 +345,30 @@ def _dev_items(name: str) -> list[dict[str, Any]]:
 def score_dev_set(name: str) -> dict[str, float]:
     """One real-text development set (DEV_SETS), scored by `../shared/tools/score_extract.py` (the project's
     own matching would flatter it: the shared tool is what the hidden set is scored with), and `lang_acc`:
-    the share of its items whose language `extract` names right."""
+    the share of its items whose language `extract` names right. `extract` runs once: the tool reads what
+    it printed."""
     import subprocess
+    import tempfile
 
     manifest, lang = DEV_SETS[name]
-    talentwatch = str(Path(sys.executable).parent / "talentwatch")
-    result = subprocess.run(
-        [sys.executable, str(SHARED / "tools" / "score_extract.py"), "--gold", str(SHARED / "dev" / manifest),
-         *(["--only-lang", lang] if lang else []), "--texts", str(DEV_TEXTS), "--batch-cmd", f"{talentwatch} extract {{paths}}"],
-        capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
+    items = _dev_items(name)
+    printed = subprocess.run(
+        [str(Path(sys.executable).parent / "talentwatch"), "extract", *(str(DEV_TEXTS / f"{i['id']}.txt") for i in items)],
+        capture_output=True, text=True, timeout=900, check=True,
+    ).stdout  # fmt: skip
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", encoding="utf-8") as lines:
+        lines.write(printed)
+        lines.flush()
+        result = subprocess.run(
+            [sys.executable, str(SHARED / "tools" / "score_extract.py"), "--gold", str(SHARED / "dev" / manifest),
+             *(["--only-lang", lang] if lang else []), "--texts", str(DEV_TEXTS), "--batch-cmd", f"cat {lines.name}"],
+            capture_output=True, text=True, timeout=900,
+        )  # fmt: skip
     if result.returncode != 0:
         raise RuntimeError(f"score_extract.py exited {result.returncode}: {result.stderr[-2000:]}")
     summary = result.stdout.strip().splitlines()[-1]
     values = {k: float(v) for k, v in (part.split("=") for part in summary.split()[1:])}
-    items = _dev_items(name)
-    printed = subprocess.run(
-        [talentwatch, "extract", *(str(DEV_TEXTS / f"{i['id']}.txt") for i in items)],
-        capture_output=True, text=True, timeout=900, check=True,
-    ).stdout.splitlines()  # fmt: skip
-    said = [json.loads(line)["lang"] for line in printed]
+    said = [json.loads(line)["lang"] for line in printed.splitlines()]
     values["lang_acc"] = round(sum(s == i["lang"] for s, i in zip(said, items, strict=True)) / len(items), 3)
     return values
 
